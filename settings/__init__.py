@@ -1,0 +1,74 @@
+"""The one place configuration comes from: environment variables with documented defaults.
+
+Every default runs the embedded stack on one machine (`make run`); production overrides them by environment.
+The README's configuration table lists the same names.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Folder for SQLite files and the dev server's state")
+    bind_host: str = Field("127.0.0.1", description="Interface every embedded component binds to")
+
+    api_port: int = 8700
+    api_netvisor_token: SecretStr = SecretStr("dev-netvisor-token")
+    api_support_token: SecretStr = SecretStr("dev-support-token")
+    api_webhook_secret: SecretStr = SecretStr("dev-webhook-secret")
+    api_public_url: str = Field(
+        "", description="URL Maventa posts webhooks to; default http://{bind_host}:{api_port}"
+    )
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "maventa-connection"
+    temporal_ui_port: int = 8233
+    temporal_profile: str = Field("", description="temporalio.envconfig profile; empty uses env and defaults")
+
+    database_url: str = Field("", description="SQLAlchemy URL of the store; default SQLite under data_dir")
+    secrets_key: SecretStr = Field(
+        SecretStr("bWF2ZW50YS1jb25uZWN0aW9uLWRldi1rZXktMDAwMDA="),
+        description="Fernet key (urlsafe base64, 32 bytes) for secrets at rest and the payload codec",
+    )
+
+    maventa_base_url: str = "http://127.0.0.1:8701"
+    maventa_vendor_api_key: SecretStr = SecretStr("sandbox-vendor-key")
+    maventa_partner_company_uuid: str = "00000000-0000-4000-8000-00000000cafe"
+    maventa_partner_user_api_key: SecretStr = SecretStr("sandbox-partner-user-key")
+    maventa_timeout_s: float = 30.0
+
+    netvisor_base_url: str = "http://127.0.0.1:8702"
+    netvisor_sender: str = "maventa-connection"
+    netvisor_partner_id: str = "sandbox-partner"
+    netvisor_partner_key: SecretStr = SecretStr("sandbox-partner-key")
+    netvisor_customer_id: str = "maventa-connection-service"
+    netvisor_customer_key: SecretStr = SecretStr("sandbox-customer-key")
+    netvisor_timeout_s: float = 120.0
+
+    maventa_sandbox_port: int = 8701
+    netvisor_sandbox_port: int = 8702
+    sandbox_bank_confirm_seconds: float = 0.0
+    sandbox_delivery_seconds: float = 0.0
+    sandbox_token_lifetime_s: int = 3600
+
+    metrics_port: int = 9464
+    log_level: str = "INFO"
+
+    @property
+    def store_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'service.db'}"
+
+    @property
+    def webhook_base_url(self) -> str:
+        return self.api_public_url or f"http://{self.bind_host}:{self.api_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
