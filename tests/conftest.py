@@ -1,4 +1,4 @@
-"""Shared Temporal fixtures: one dev server for the session, a fresh time-skipping server per test that needs time."""
+"""Shared Temporal fixtures: one dev server per session, a fresh time-skipping server per timed test."""
 
 import uuid
 from collections.abc import AsyncIterator
