@@ -60,6 +60,24 @@ class Settings(BaseSettings):
     metrics_port: int = 9464
     log_level: str = "INFO"
 
+    api_max_body_bytes: int = Field(
+        25 * 1024 * 1024, description="Largest request body the API accepts (413 above it)"
+    )
+
+    worker_max_cached_workflows: int = Field(
+        1000, description="Workflows the worker keeps in memory; evicted ones replay on their next task"
+    )
+    worker_max_concurrent_workflow_tasks: int = Field(100, description="Workflow task slots per worker")
+    worker_max_concurrent_activities: int = Field(100, description="Activity slots per worker")
+    worker_max_task_queue_activities_per_second: float = Field(
+        0.0,
+        description="Server-side limit on activities per second across all workers of the queue, "
+        "which protects Maventa's API; 0 means no limit",
+    )
+    worker_graceful_shutdown_s: float = Field(
+        10.0, description="Seconds running activities get to finish when the worker is told to stop"
+    )
+
     @property
     def store_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'service.db'}"

@@ -1,0 +1,57 @@
+"""The API's app factory: settings in, a FastAPI app out; routers are listed in ROUTERS.
+
+To add endpoints: write `starters/api/<area>.py` with
+`router = APIRouter(dependencies=[Depends(netvisor_caller)])` (or `support_caller`), raise `ApiError` for
+refusals, take the Temporal client with `Depends(temporal_client)`, and add the router to ROUTERS.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from security.codec import EncryptionCodec
+from settings import Settings
+from starters.api import codec, health
+from starters.api.access_log import AccessLogMiddleware
+from starters.api.body_limit import BodyLimitMiddleware
+from starters.api.errors import install_error_handlers
+from starters.api.temporal import TemporalConnection, TemporalUnavailable
+
+ROUTERS: tuple[APIRouter, ...] = (health.router, codec.router)
+
+# The Temporal UI calls the codec endpoint from the browser (SPEC §10).
+TEMPORAL_UI_ORIGINS = ("http://127.0.0.1:{port}", "http://localhost:{port}")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The API serves even while Temporal is down: /healthz says 503 and the client connects later.
+        with suppress(TemporalUnavailable):
+            await app.state.temporal.client()
+        yield
+
+    app = FastAPI(
+        title="Maventa connection service",
+        summary="Every Netvisor company's Maventa e-invoicing connection, as durable Temporal workflows.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.temporal = TemporalConnection(settings)
+    app.state.codec = EncryptionCodec.from_settings(settings)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=[origin.format(port=settings.temporal_ui_port) for origin in TEMPORAL_UI_ORIGINS],
+        allow_methods=["POST"],
+        allow_headers=["authorization", "content-type", "x-namespace"],
+        allow_credentials=True,
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
+    app.add_middleware(AccessLogMiddleware)
+    return app

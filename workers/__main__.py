@@ -1,0 +1,23 @@
+"""`python -m workers`: the worker process, stopped gracefully by SIGTERM or SIGINT."""
+
+import asyncio
+import signal
+
+from settings import Settings, get_settings
+from workers.logs import configure_logging
+from workers.main import run_worker
+from workers.metrics import metrics_runtime
+
+
+async def serve(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await run_worker(settings, stop=stop, runtime=metrics_runtime(settings))
+
+
+if __name__ == "__main__":
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))

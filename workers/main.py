@@ -1,0 +1,29 @@
+"""Runs the worker until told to stop, then lets running activities finish (graceful shutdown)."""
+
+import asyncio
+import logging
+
+from temporalio.runtime import Runtime
+
+from settings import Settings
+from workers.client import connect_temporal
+from workers.dependencies import open_dependencies
+from workers.worker import build_worker
+
+log = logging.getLogger(__name__)
+
+READY_MESSAGE = "worker ready"
+
+
+async def run_worker(settings: Settings, *, stop: asyncio.Event, runtime: Runtime | None = None) -> None:
+    """Poll the task queue until `stop` is set; a readiness line is logged once polling has begun."""
+    client = await connect_temporal(settings, runtime=runtime)
+    async with open_dependencies(settings) as dependencies:
+        worker = build_worker(client, settings, dependencies)
+        async with worker:
+            log.info(
+                READY_MESSAGE,
+                extra={"task_queue": settings.temporal_task_queue, "namespace": client.namespace},
+            )
+            await stop.wait()
+            log.info("worker stopping", extra={"task_queue": settings.temporal_task_queue})
