@@ -1,0 +1,1 @@
+"""Secrets at rest and payload encryption, both keyed from SECRETS_KEY."""

@@ -1,0 +1,170 @@
+"""The received-invoice ledger: the truth about which received invoices are in Netvisor (exactly once, §4).
+
+Netvisor's import has no idempotency key, so an invoice moves importing -> imported only here, and an
+invoice left `importing` after an attempt means the outcome is uncertain: check Netvisor before sending again.
+Every transition is idempotent, and none moves an imported invoice anywhere else.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from store.columns import UtcDateTime, utc_now
+from store.ledger import RECEIVED_EINVOICE, RECEIVED_SCANNED_INVOICE, record_transaction
+from store.upsert import insert_or_ignore
+
+ReceivedStatus = Literal["importing", "imported", "quarantined"]
+IMPORTING: ReceivedStatus = "importing"
+IMPORTED: ReceivedStatus = "imported"
+QUARANTINED: ReceivedStatus = "quarantined"
+
+SCAN_CHANNEL = "SCAN"
+_IN_CHUNK = 500
+
+
+class ReceivedInvoice(SQLModel, table=True):
+    __tablename__ = "received_invoices"
+    __table_args__ = (Index("ix_received_invoices_company_id_status", "company_id", "status"),)
+
+    maventa_invoice_id: str = Field(primary_key=True, max_length=64)
+    company_id: str = Field(max_length=64)
+    status: str = Field(default=IMPORTING, max_length=16)
+    channel: str = Field(max_length=16)
+    origin: str | None = Field(default=None, max_length=32)
+    number: str | None = Field(default=None, max_length=100)
+    received_at: datetime = Field(sa_column=Column(UtcDateTime, nullable=False))
+    netvisor_key: str | None = Field(default=None, max_length=100)
+    quarantine_reason: str | None = Field(default=None, max_length=4000)
+    attempts: int = 0
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=Column(UtcDateTime, nullable=False))
+
+
+class UnknownReceivedInvoiceError(LookupError):
+    """A transition named an invoice the ledger has never seen (begin_import records it first)."""
+
+
+def _locked(session: Session, maventa_invoice_id: str) -> ReceivedInvoice:
+    statement = (
+        select(ReceivedInvoice)
+        .where(ReceivedInvoice.maventa_invoice_id == maventa_invoice_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    invoice = session.exec(statement).first()
+    if invoice is None:
+        raise UnknownReceivedInvoiceError(f"received invoice {maventa_invoice_id} is not in the ledger")
+    return invoice
+
+
+def get_received_invoice(session: Session, maventa_invoice_id: str) -> ReceivedInvoice | None:
+    return session.get(ReceivedInvoice, maventa_invoice_id)
+
+
+def begin_import(
+    session: Session,
+    company_id: str,
+    maventa_invoice_id: str,
+    *,
+    channel: str,
+    received_at: datetime,
+    number: str | None = None,
+    origin: str | None = None,
+) -> ReceivedInvoice:
+    """Note an import attempt and return the invoice's ledger row.
+
+    The first call records the invoice as `importing`. While it is importing each call counts an attempt:
+    `attempts > 1` means an earlier attempt may have reached Netvisor. An imported or quarantined invoice is
+    returned unchanged: the caller skips it.
+    """
+    row = {
+        "maventa_invoice_id": maventa_invoice_id,
+        "company_id": company_id,
+        "status": IMPORTING,
+        "channel": channel,
+        "origin": origin,
+        "number": number,
+        "received_at": received_at,
+        "attempts": 0,
+        "updated_at": utc_now(),
+    }
+    insert_or_ignore(session, ReceivedInvoice, row, ["maventa_invoice_id"])
+    invoice = _locked(session, maventa_invoice_id)
+    if invoice.status == IMPORTING:
+        invoice.attempts += 1
+        invoice.updated_at = utc_now()
+        session.flush()
+    return invoice
+
+
+def mark_imported(
+    session: Session, maventa_invoice_id: str, netvisor_key: str, *, at: datetime | None = None
+) -> bool:
+    """Record that the invoice is in Netvisor, and its billable transaction with it; True if this call did.
+
+    The transaction is billed in the month of the import (`at`, default now): the billing run for a month
+    happens after it, so an invoice imported late is billed next month rather than never.
+    """
+    invoice = _locked(session, maventa_invoice_id)
+    if invoice.status == IMPORTED:
+        return False
+    moment = at or utc_now()
+    invoice.status = IMPORTED
+    invoice.netvisor_key = netvisor_key
+    invoice.quarantine_reason = None
+    invoice.updated_at = moment
+    kind = RECEIVED_SCANNED_INVOICE if invoice.channel == SCAN_CHANNEL else RECEIVED_EINVOICE
+    record_transaction(session, invoice.company_id, kind, maventa_invoice_id, moment)
+    session.flush()
+    return True
+
+
+def quarantine(session: Session, maventa_invoice_id: str, reason: str) -> bool:
+    """Set the invoice aside for support with its reason; True if this call did; imported stays imported."""
+    invoice = _locked(session, maventa_invoice_id)
+    if invoice.status != IMPORTING:
+        return False
+    invoice.status = QUARANTINED
+    invoice.quarantine_reason = reason
+    invoice.updated_at = utc_now()
+    session.flush()
+    return True
+
+
+def release_from_quarantine(session: Session, maventa_invoice_id: str) -> bool:
+    """Support's retry: the quarantined invoice is importable again with a fresh attempt count."""
+    invoice = _locked(session, maventa_invoice_id)
+    if invoice.status != QUARANTINED:
+        return False
+    invoice.status = IMPORTING
+    invoice.attempts = 0
+    invoice.updated_at = utc_now()
+    session.flush()
+    return True
+
+
+def in_netvisor(session: Session, maventa_invoice_ids: Iterable[str]) -> set[str]:
+    """Which of these invoices are already imported into Netvisor."""
+    ids = list(dict.fromkeys(maventa_invoice_ids))
+    found: set[str] = set()
+    for start in range(0, len(ids), _IN_CHUNK):
+        statement = select(ReceivedInvoice.maventa_invoice_id).where(
+            col(ReceivedInvoice.maventa_invoice_id).in_(ids[start : start + _IN_CHUNK]),
+            ReceivedInvoice.status == IMPORTED,
+        )
+        found.update(session.exec(statement).all())
+    return found
+
+
+def list_quarantined(
+    session: Session, *, company_id: str | None = None, after: str | None = None, limit: int = 100
+) -> list[ReceivedInvoice]:
+    """A page of quarantined invoices (optionally one company's) in id order, for support."""
+    statement = select(ReceivedInvoice).where(ReceivedInvoice.status == QUARANTINED)
+    if company_id is not None:
+        statement = statement.where(ReceivedInvoice.company_id == company_id)
+    if after is not None:
+        statement = statement.where(col(ReceivedInvoice.maventa_invoice_id) > after)
+    return list(session.exec(statement.order_by(col(ReceivedInvoice.maventa_invoice_id)).limit(limit)).all())

@@ -1,0 +1,76 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from store.database import make_engine
+from store.schema import current_revision, downgrade, migrate
+from store.tables import metadata
+
+STORE_TABLES = {
+    "companies",
+    "transactions",
+    "received_invoices",
+    "sent_invoices",
+    "service_billing_runs",
+    "vault_secrets",
+}
+
+
+def _tables(url: str) -> set[str]:
+    engine = make_engine(url)
+    try:
+        return set(inspect(engine).get_table_names()) - {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_migrations_go_up_down_and_up_again(store_url: str) -> None:
+    assert current_revision(store_url) is None
+
+    migrate(store_url)
+    assert _tables(store_url) == STORE_TABLES
+    assert current_revision(store_url) == "0001"
+
+    downgrade(store_url, "base")
+    assert _tables(store_url) == set()
+    assert current_revision(store_url) is None
+
+    migrate(store_url)
+    assert _tables(store_url) == STORE_TABLES
+
+
+def test_migrated_schema_matches_the_models(store_url: str) -> None:
+    migrate(store_url)
+    engine = make_engine(store_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_command_line_migrates_the_configured_database(tmp_path: Path) -> None:
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+    def run(*arguments: str) -> str:
+        completed = subprocess.run(
+            [sys.executable, "-m", "store", *arguments],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parents[2],
+        )
+        return completed.stdout.strip()
+
+    run("migrate")
+    assert run("current") == "0001"
+    run("downgrade", "base")
+    assert run("current").startswith("base")
