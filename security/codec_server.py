@@ -31,7 +31,8 @@ def _payloads(body: dict[str, Any]) -> Payloads:
 
 
 def _body(payloads: Payloads) -> dict[str, Any]:
-    return json_format.MessageToDict(payloads)
+    # protobuf JSON leaves out empty lists, but the UI reads `payloads` from every answer.
+    return {"payloads": [], **json_format.MessageToDict(payloads)}
 
 
 def _codec(codec: EncryptionCodec | None) -> EncryptionCodec:
