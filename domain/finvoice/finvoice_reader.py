@@ -1,0 +1,179 @@
+"""Reading a Finvoice 1.3, 2.0, 2.01 or 3.0 invoice; routing from MessageTransmissionDetails or the frame."""
+
+from lxml import etree
+
+from domain.finvoice.errors import UnparsableInvoice
+from domain.finvoice.received_invoice import (
+    AttachmentKind,
+    AttachmentReference,
+    DocumentFormat,
+    PostalAddress,
+    ReceivedBuyer,
+    ReceivedInvoice,
+    ReceivedInvoiceRow,
+    ReceivedSeller,
+    Routing,
+)
+from domain.finvoice.values import parse_amount, parse_date
+from domain.finvoice.xml_reading import amount_at, joined, required_text, text_at, texts_at
+
+CREDIT_NOTE_TYPE_CODES = frozenset({"INV02"})
+CREDIT_NOTE_UN_CODES = frozenset({"381"})
+
+
+def read_finvoice(root: etree._Element, frame: etree._Element | None) -> ReceivedInvoice:
+    """The invoice in a Finvoice root element; `frame` is the SOAP envelope that preceded it, if any."""
+    details = root.find("InvoiceDetails")
+    if details is None:
+        raise UnparsableInvoice("Finvoice has no InvoiceDetails")
+    epi = root.find("EpiDetails")
+    total = details.find("InvoiceTotalVatIncludedAmount")
+    if total is None or not (total.text or "").strip():
+        total = root.find("EpiDetails/EpiPaymentInstructionDetails/EpiInstructedAmount")
+    if total is None or not (total.text or "").strip():
+        raise UnparsableInvoice("Finvoice has no InvoiceTotalVatIncludedAmount")
+    due_date = text_at(details, "PaymentTermsDetails/InvoiceDueDate") or text_at(
+        epi, "EpiPaymentInstructionDetails/EpiDateOptionDate"
+    )
+    routing = _routing(root, frame)
+    return ReceivedInvoice(
+        format=DocumentFormat.FINVOICE,
+        version=root.get("Version") or "unknown",
+        credit_note=_is_credit_note(details),
+        number=required_text(details, "InvoiceNumber", document="Finvoice"),
+        invoice_date=parse_date(
+            required_text(details, "InvoiceDate", document="Finvoice"), field="InvoiceDate"
+        ),
+        due_date=parse_date(due_date, field="InvoiceDueDate") if due_date else None,
+        seller=_seller(root, routing),
+        buyer=ReceivedBuyer(
+            name=joined(texts_at(root, "BuyerPartyDetails/BuyerOrganisationName")),
+            business_id=text_at(root, "BuyerPartyDetails/BuyerPartyIdentifier"),
+        ),
+        total_including_vat=parse_amount(total.text or "", field=total.tag),
+        vat_amount=amount_at(details, "InvoiceTotalVatAmount"),
+        total_excluding_vat=amount_at(details, "InvoiceTotalVatExcludedAmount"),
+        currency=total.get("AmountCurrencyIdentifier") or "EUR",
+        payment_reference=text_at(epi, "EpiPaymentInstructionDetails/EpiRemittanceInfoIdentifier")
+        or text_at(epi, "EpiIdentificationDetails/EpiReference"),
+        seller_iban=_compact(
+            text_at(epi, "EpiPartyDetails/EpiBeneficiaryPartyDetails/EpiAccountID")
+            or text_at(root, "SellerInformationDetails/SellerAccountDetails/SellerAccountID")
+        ),
+        seller_bic=_compact(
+            text_at(epi, "EpiPartyDetails/EpiBfiPartyDetails/EpiBfiIdentifier")
+            or text_at(root, "SellerInformationDetails/SellerAccountDetails/SellerBic")
+        ),
+        rows=[row for row in map(_row, root.findall("InvoiceRow")) if row != ReceivedInvoiceRow()],
+        attachments=_attachments(root),
+        free_text=joined(texts_at(details, "InvoiceFreeText"), "\n"),
+        routing=routing,
+    )
+
+
+def _is_credit_note(details: etree._Element) -> bool:
+    return (
+        text_at(details, "InvoiceTypeCode") in CREDIT_NOTE_TYPE_CODES
+        or text_at(details, "InvoiceTypeCodeUN") in CREDIT_NOTE_UN_CODES
+    )
+
+
+def _compact(value: str | None) -> str | None:
+    return value.replace(" ", "") if value else None
+
+
+def _seller(root: etree._Element, routing: Routing | None) -> ReceivedSeller:
+    party = root.find("SellerPartyDetails")
+    postal = party.find("SellerPostalAddressDetails") if party is not None else None
+    address = (
+        PostalAddress(
+            street=joined(texts_at(postal, "SellerStreetName")),
+            post_code=text_at(postal, "SellerPostCodeIdentifier"),
+            town=text_at(postal, "SellerTownName"),
+            country_code=text_at(postal, "CountryCode"),
+        )
+        if postal is not None
+        else None
+    )
+    return ReceivedSeller(
+        name=joined(texts_at(party, "SellerOrganisationName")),
+        business_id=text_at(party, "SellerPartyIdentifier"),
+        vat_number=text_at(party, "SellerOrganisationTaxCode"),
+        address=address,
+        einvoice_address=text_at(root, "SellerOrganisationUnitNumber")
+        or (routing.sender_address if routing else None),
+    )
+
+
+def _row(row: etree._Element) -> ReceivedInvoiceRow:
+    quantity = row.find("InvoicedQuantity")
+    if quantity is None or not (quantity.text or "").strip():
+        quantity = row.find("DeliveredQuantity")
+    has_quantity = quantity is not None and bool((quantity.text or "").strip())
+    description = (
+        text_at(row, "ArticleName")
+        or text_at(row, "ArticleDescription")
+        or joined(texts_at(row, "RowFreeText"), "\n")
+        or text_at(row, "SubInvoiceRow/SubArticleName")
+        or joined(texts_at(row, "SubInvoiceRow/SubRowFreeText"), "\n")
+    )
+    return ReceivedInvoiceRow(
+        description=description,
+        quantity=parse_amount(quantity.text or "", field="InvoicedQuantity")
+        if has_quantity and quantity is not None
+        else None,
+        unit=quantity.get("QuantityUnitCode") if has_quantity and quantity is not None else None,
+        unit_price=amount_at(row, "UnitPriceAmount"),
+        vat_percent=amount_at(row, "RowVatRatePercent"),
+        amount=amount_at(row, "RowVatExcludedAmount"),
+        vat_amount=amount_at(row, "RowVatAmount"),
+        amount_including_vat=amount_at(row, "RowAmount"),
+    )
+
+
+def _attachments(root: etree._Element) -> list[AttachmentReference]:
+    references = [
+        AttachmentReference(kind=AttachmentKind.ATTACHMENT_MESSAGE, name=identifier)
+        for identifier in texts_at(root, "AttachmentMessageDetails/AttachmentMessageIdentifier")
+    ]
+    names = texts_at(root, "InvoiceUrlNameText")
+    urls = texts_at(root, "InvoiceUrlText")
+    for index, url in enumerate(urls):
+        name = names[index] if index < len(names) else url
+        references.append(AttachmentReference(kind=AttachmentKind.LINK, name=name, url=url))
+    return references
+
+
+def _routing(root: etree._Element, frame: etree._Element | None) -> Routing | None:
+    details = root.find("MessageTransmissionDetails")
+    in_document = Routing(
+        sender_address=text_at(details, "MessageSenderDetails/FromIdentifier"),
+        sender_operator=text_at(details, "MessageSenderDetails/FromIntermediator"),
+        receiver_address=text_at(details, "MessageReceiverDetails/ToIdentifier"),
+        receiver_operator=text_at(details, "MessageReceiverDetails/ToIntermediator"),
+        message_id=text_at(details, "MessageDetails/MessageIdentifier"),
+        timestamp=text_at(details, "MessageDetails/MessageTimeStamp"),
+    )
+    in_frame = _frame_routing(frame) if frame is not None else Routing()
+    merged = Routing(
+        **{field: getattr(in_document, field) or getattr(in_frame, field) for field in Routing.model_fields}
+    )
+    return None if merged == Routing() else merged
+
+
+def _frame_routing(frame: etree._Element) -> Routing:
+    parties: dict[tuple[str, str], str] = {}
+    for direction in ("From", "To"):
+        for party in frame.iter(f"{{*}}{direction}"):
+            role = text_at(party, "{*}Role")
+            party_id = text_at(party, "{*}PartyId")
+            if role and party_id:
+                parties.setdefault((direction, role), party_id)
+    return Routing(
+        sender_address=parties.get(("From", "Sender")),
+        sender_operator=parties.get(("From", "Intermediator")),
+        receiver_address=parties.get(("To", "Receiver")),
+        receiver_operator=parties.get(("To", "Intermediator")),
+        message_id=text_at(frame, ".//{*}MessageData/{*}MessageId"),
+        timestamp=text_at(frame, ".//{*}MessageData/{*}Timestamp"),
+    )

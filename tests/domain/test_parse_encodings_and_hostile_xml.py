@@ -1,0 +1,187 @@
+"""Character sets as operators deliver them, and documents that try to hurt the parser."""
+
+import time
+from decimal import Decimal
+
+import pytest
+
+from domain.finvoice import DocumentFormat, UnparsableInvoice, parse_invoice
+from domain.xml_safety import XmlRejected, parse_xml
+
+SELLER = "Pörssi-Äijät € Šarkki Žižek Oy"
+QUOTED = "Kiitos \u2013 \u201ctervetuloa\u201d \u2019uudelleen\u2019"
+
+
+def finvoice(encoding: str | None, seller: str = SELLER, free_text: str = "Kiitos") -> str:
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>\n' if encoding else ""
+    return (
+        f'{declaration}<Finvoice Version="3.0">'
+        "<SellerPartyDetails><SellerPartyIdentifier>2129112-6</SellerPartyIdentifier>"
+        f"<SellerOrganisationName>{seller}</SellerOrganisationName></SellerPartyDetails>"
+        "<InvoiceDetails><InvoiceTypeCode>INV01</InvoiceTypeCode><InvoiceNumber>A-1</InvoiceNumber>"
+        '<InvoiceDate Format="CCYYMMDD">20260105</InvoiceDate>'
+        '<InvoiceTotalVatIncludedAmount AmountCurrencyIdentifier="EUR">'
+        "1 255,00</InvoiceTotalVatIncludedAmount>"
+        f"<InvoiceFreeText>{free_text}</InvoiceFreeText>"
+        "</InvoiceDetails></Finvoice>"
+    )
+
+
+def test_iso_8859_15_keeps_euro_and_carons() -> None:
+    document = finvoice("ISO-8859-15").encode("iso8859-15")
+    assert b"\xa4" in document, "the euro sign is byte A4 in ISO-8859-15 (a currency sign in ISO-8859-1)"
+    assert parse_invoice(document).seller.name == SELLER
+
+
+@pytest.mark.parametrize("encoding", ["ISO-8859-15", "ISO-8859-1", "windows-1252", "UTF-8"])
+def test_each_declared_encoding(encoding: str) -> None:
+    seller = "Pörssi-Äijät Öljy ja Åke Oy"
+    invoice = parse_invoice(finvoice(encoding, seller).encode(encoding))
+    assert invoice.seller.name == seller
+    assert invoice.total_including_vat == Decimal("1255.00")
+
+
+def test_windows_1252_declared_as_iso_8859_1_decodes_sensibly() -> None:
+    seller = "Ääni € Oy"
+    document = finvoice("ISO-8859-1", seller, QUOTED).encode("cp1252")
+    assert b"\x80" in document and b"\x94" in document
+    invoice = parse_invoice(document)
+    assert invoice.seller.name == seller
+    assert invoice.free_text == QUOTED
+
+
+def test_windows_1252_declared_as_windows_1252() -> None:
+    invoice = parse_invoice(finvoice("windows-1252", free_text=QUOTED).encode("cp1252"))
+    assert invoice.seller.name == SELLER
+    assert invoice.free_text == QUOTED
+
+
+def test_utf8_with_bom_and_without_declaration() -> None:
+    assert parse_invoice(b"\xef\xbb\xbf" + finvoice("UTF-8").encode()).seller.name == SELLER
+    assert parse_invoice(finvoice(None).encode()).seller.name == SELLER
+
+
+def test_utf16_with_bom() -> None:
+    assert parse_invoice(finvoice("UTF-16").encode("utf-16")).seller.name == SELLER
+
+
+def test_windows_1252_mislabelled_as_utf8_still_reads() -> None:
+    document = finvoice("UTF-8", "Ääni Oy").encode("cp1252")
+    assert parse_invoice(document).seller.name == "Ääni Oy"
+
+
+def test_soap_frame_and_finvoice_each_with_own_declaration() -> None:
+    frame = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"'
+        ' xmlns:eb="http://www.oasis-open.org/committees/ebxml-msg/schema/msg-header-2_0.xsd">'
+        "<SOAP-ENV:Header><eb:MessageHeader><eb:From><eb:PartyId>003721291126</eb:PartyId>"
+        "<eb:Role>Sender</eb:Role></eb:From><eb:To><eb:PartyId>DABAFIHH</eb:PartyId>"
+        "<eb:Role>Intermediator</eb:Role></eb:To><eb:MessageData><eb:MessageId>M-1</eb:MessageId>"
+        "</eb:MessageData></eb:MessageHeader></SOAP-ENV:Header>"
+        "<SOAP-ENV:Body><eb:Manifest/></SOAP-ENV:Body></SOAP-ENV:Envelope>\n"
+    )
+    document = frame.encode("utf-8") + finvoice("ISO-8859-15").encode("iso8859-15")
+    invoice = parse_invoice(document)
+    assert invoice.seller.name == SELLER
+    assert invoice.routing is not None
+    assert invoice.routing.message_id == "M-1"
+    assert invoice.routing.receiver_operator == "DABAFIHH"
+
+
+def test_finvoice_nested_in_soap_body() -> None:
+    document = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>'
+        + finvoice(None)
+        + "</s:Body></s:Envelope>"
+    )
+    assert parse_invoice(document.encode()).number == "A-1"
+
+
+def test_credit_note_is_recognised() -> None:
+    document = finvoice("UTF-8").replace("INV01", "INV02").replace("1 255,00", "-1 255,00")
+    invoice = parse_invoice(document.encode())
+    assert invoice.credit_note
+    assert invoice.total_including_vat == Decimal("-1255.00")
+    assert invoice.format == DocumentFormat.FINVOICE
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        (b"", "empty"),
+        (b"   \n", "empty"),
+        (b"not xml at all", "not well-formed"),
+        (b"<Finvoice><InvoiceDetails>", "not well-formed"),
+        (b"<Order/>", "unknown document type <Order>"),
+        (b'<Finvoice Version="3.0"/>', "no InvoiceDetails"),
+        (b'<Finvoice Version="3.0"><InvoiceDetails/></Finvoice>', "InvoiceTotalVatIncludedAmount"),
+        (
+            finvoice("UTF-8").replace("<InvoiceNumber>A-1</InvoiceNumber>", "").encode(),
+            "no InvoiceNumber",
+        ),
+        (finvoice("UTF-8").replace("20260105", "2026-13-45").encode(), "not a calendar date"),
+        (finvoice("UTF-8").replace("20260105", "5.1.2026").encode(), "not a date"),
+        (finvoice("UTF-8").replace("1 255,00", "lots").encode(), "is not a number"),
+        (finvoice("KOI-99").encode(), "unknown character set 'KOI-99'"),
+    ],
+)
+def test_unparsable_documents_say_why(document: bytes, reason: str) -> None:
+    with pytest.raises(UnparsableInvoice, match=reason) as caught:
+        parse_invoice(document)
+    assert reason in caught.value.reason
+
+
+XXE = (
+    b'<?xml version="1.0"?>\n'
+    b'<!DOCTYPE Finvoice [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n'
+    b'<Finvoice Version="3.0"><InvoiceDetails><InvoiceNumber>&secret;</InvoiceNumber>'
+    b"</InvoiceDetails></Finvoice>"
+)
+
+
+def billion_laughs(levels: int = 10) -> bytes:
+    entities = ['<!ENTITY lol0 "lol">'] + [
+        f'<!ENTITY lol{level} "{f"&lol{level - 1};" * 10}">' for level in range(1, levels)
+    ]
+    return (
+        f'<?xml version="1.0"?><!DOCTYPE lolz [{"".join(entities)}]><lolz>&lol{levels - 1};</lolz>'
+    ).encode()
+
+
+def test_external_entity_is_refused() -> None:
+    with pytest.raises(UnparsableInvoice, match="DOCTYPE"):
+        parse_invoice(XXE)
+
+
+def test_billion_laughs_is_refused_quickly() -> None:
+    started = time.monotonic()
+    with pytest.raises(UnparsableInvoice, match="DOCTYPE"):
+        parse_invoice(billion_laughs())
+    assert time.monotonic() - started < 1
+
+
+def test_oversize_document_is_refused_before_reading() -> None:
+    padding = b"<!-- " + b"x" * 2000 + b" -->"
+    document = finvoice("UTF-8").encode() + padding
+    with pytest.raises(UnparsableInvoice, match="over the limit of 1000 bytes"):
+        parse_invoice(document, max_bytes=1000)
+    assert parse_invoice(document, max_bytes=len(document)).number == "A-1"
+
+
+def test_default_limit_is_20_mb() -> None:
+    with pytest.raises(UnparsableInvoice, match="over the limit of 20971520 bytes"):
+        parse_invoice(b" " * (20 * 1024 * 1024 + 1))
+
+
+def test_hardened_parser_itself_refuses_entities_even_without_the_byte_check() -> None:
+    """UTF-16 hides `<!DOCTYPE` from a byte search; the parser's own document-type check still refuses it."""
+    xxe_utf16 = XXE.decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    with pytest.raises(XmlRejected, match="DOCTYPE"):
+        parse_xml(xxe_utf16.encode("utf-16"))
+    bomb_utf16 = (
+        billion_laughs().decode().replace('<?xml version="1.0"?>', '<?xml version="1.0" encoding="UTF-16"?>')
+    )
+    with pytest.raises(XmlRejected):
+        parse_xml(bomb_utf16.encode("utf-16"))
