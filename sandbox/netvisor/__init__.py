@@ -1,0 +1,6 @@
+"""A faithful local stand-in for Netvisor's XML API (SPEC §8.2)."""
+
+from sandbox.netvisor.app import create_app
+from sandbox.netvisor.config import NetvisorSandboxConfig
+
+__all__ = ["NetvisorSandboxConfig", "create_app"]

@@ -1,0 +1,59 @@
+"""What every handler of one sandbox instance shares: its config, database and current faults."""
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends
+from sqlalchemy import Engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, SQLModel, create_engine
+from starlette.requests import Request
+
+from sandbox.netvisor.config import NetvisorSandboxConfig
+from sandbox.netvisor.faults import FaultHolder
+from sandbox.netvisor.tables import (
+    InvoicingAddressRecord,
+    PurchaseInvoiceAttachmentRecord,
+    PurchaseInvoiceRecord,
+    SalesInvoiceStatusRecord,
+    ServiceBillingRecord,
+    UsedTransaction,
+)
+
+_TABLES = (
+    PurchaseInvoiceRecord,
+    PurchaseInvoiceAttachmentRecord,
+    UsedTransaction,
+    InvoicingAddressRecord,
+    SalesInvoiceStatusRecord,
+    ServiceBillingRecord,
+)
+
+
+def make_engine(database_url: str) -> Engine:
+    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
+    if database_url in ("sqlite://", "sqlite:///:memory:"):
+        options["poolclass"] = StaticPool
+    engine = create_engine(database_url, **options)
+    SQLModel.metadata.create_all(
+        engine, tables=[SQLModel.metadata.tables[str(table.__tablename__)] for table in _TABLES]
+    )
+    return engine
+
+
+@dataclass
+class SandboxState:
+    config: NetvisorSandboxConfig
+    engine: Engine
+    faults: FaultHolder = field(default_factory=FaultHolder)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+
+def sandbox_state(request: Request) -> SandboxState:
+    state: SandboxState = request.app.state.sandbox
+    return state
+
+
+SandboxStateDep = Annotated[SandboxState, Depends(sandbox_state)]
