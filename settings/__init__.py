@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     metrics_port: int = 9464
     log_level: str = "INFO"
 
+    temporal_ui_origin: str = Field(
+        "",
+        description="Origin of the Temporal UI that may call the codec endpoint from the browser; "
+        "default http://127.0.0.1:{temporal_ui_port} and http://localhost:{temporal_ui_port}",
+    )
     api_max_body_bytes: int = Field(
         25 * 1024 * 1024, description="Largest request body the API accepts (413 above it)"
     )

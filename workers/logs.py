@@ -6,10 +6,11 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-# Attributes every LogRecord has; anything else on a record was passed as `extra=` and belongs in the line.
+# Attributes every LogRecord has (and uvicorn's terminal colouring); anything else was passed as `extra=`.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",
+    "color_message",
 }
 
 

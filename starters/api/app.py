@@ -21,8 +21,12 @@ from starters.api.temporal import TemporalConnection, TemporalUnavailable
 
 ROUTERS: tuple[APIRouter, ...] = (health.router, codec.router)
 
-# The Temporal UI calls the codec endpoint from the browser (SPEC §10).
-TEMPORAL_UI_ORIGINS = ("http://127.0.0.1:{port}", "http://localhost:{port}")
+
+def temporal_ui_origins(settings: Settings) -> list[str]:
+    """The Temporal UI calls the codec endpoint from the browser (SPEC §10), so its origin needs CORS."""
+    if settings.temporal_ui_origin:
+        return [settings.temporal_ui_origin]
+    return [f"http://{host}:{settings.temporal_ui_port}" for host in ("127.0.0.1", "localhost")]
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -47,7 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=[origin.format(port=settings.temporal_ui_port) for origin in TEMPORAL_UI_ORIGINS],
+        allow_origins=temporal_ui_origins(settings),
         allow_methods=["POST"],
         allow_headers=["authorization", "content-type", "x-namespace"],
         allow_credentials=True,

@@ -1,0 +1,29 @@
+"""The environment every child of the stack gets: the user's own plus what lets the parts find each other."""
+
+import os
+from pathlib import Path
+
+from settings import Settings
+
+# Short enough to watch a whole lifecycle during a demo; 0 in settings means "only by control endpoint".
+DEMO_BANK_CONFIRM_SECONDS = "20"
+DEMO_DELIVERY_SECONDS = "10"
+
+
+def _set_unless_given(env: dict[str, str], name: str, value: str) -> None:
+    if not any(key.upper() == name for key in env):
+        env[name] = value
+
+
+def child_environment(settings: Settings, data_dir: Path) -> dict[str, str]:
+    """The user's variables win; the clients point at the sandboxes unless told otherwise."""
+    env = dict(os.environ)
+    env["DATA_DIR"] = str(data_dir)
+    env["PYTHONUNBUFFERED"] = "1"
+    _set_unless_given(env, "SANDBOX_BANK_CONFIRM_SECONDS", DEMO_BANK_CONFIRM_SECONDS)
+    _set_unless_given(env, "SANDBOX_DELIVERY_SECONDS", DEMO_DELIVERY_SECONDS)
+    _set_unless_given(env, "MAVENTA_BASE_URL", f"http://{settings.bind_host}:{settings.maventa_sandbox_port}")
+    _set_unless_given(
+        env, "NETVISOR_BASE_URL", f"http://{settings.bind_host}:{settings.netvisor_sandbox_port}"
+    )
+    return env

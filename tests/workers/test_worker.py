@@ -1,0 +1,73 @@
+"""The worker as an operator runs it: it connects, runs what is registered, serves metrics and stops."""
+
+import asyncio
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from devstack.probes import worker_is_polling
+from security.codec import ENCODING
+from settings import Settings
+from tests.workers.greet_company import GreetCompany
+from workers import worker as worker_module
+from workers.client import connect_temporal
+from workers.main import run_worker
+from workers.metrics import metrics_runtime
+from workers.registry import WORKFLOWS
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _until_polling(plain: Client, task_queue: str, running: asyncio.Task[None]) -> None:
+    for _ in range(100):
+        if await worker_is_polling(plain, task_queue, os.getpid()):
+            return
+        assert not running.done(), running.exception()
+        await asyncio.sleep(0.1)
+    pytest.fail("the worker never polled its task queue")
+
+
+async def test_worker_runs_a_workflow_with_encrypted_payloads_and_stops_on_request(
+    temporal_env: WorkflowEnvironment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        temporal_address=temporal_env.client.service_client.config.target_host,
+        temporal_task_queue=f"worker-test-{uuid.uuid4()}",
+        metrics_port=_free_port(),
+    )
+    # The registered workflows plus one whose outcome the test knows.
+    monkeypatch.setattr(worker_module, "WORKFLOWS", [*WORKFLOWS, GreetCompany])
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_worker(settings, stop=stop, runtime=metrics_runtime(settings)))
+    plain = await Client.connect(settings.temporal_address)
+    await _until_polling(plain, settings.temporal_task_queue, running)
+
+    client = await connect_temporal(settings)
+    workflow_id = f"greet-{uuid.uuid4()}"
+    result = await client.execute_workflow(
+        GreetCompany.run, "42", id=workflow_id, task_queue=settings.temporal_task_queue
+    )
+    assert result == "connected 42"
+
+    history = await plain.get_workflow_handle(workflow_id).fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    assert [payload.metadata["encoding"] for payload in started.input.payloads] == [ENCODING]
+
+    async with httpx.AsyncClient() as http:
+        metrics = await http.get(f"http://127.0.0.1:{settings.metrics_port}/metrics")
+    assert metrics.status_code == 200
+    assert "temporal_workflow_completed" in metrics.text
+
+    stop.set()
+    await asyncio.wait_for(running, timeout=15)
