@@ -31,6 +31,7 @@ from clients.netvisor_xml import (
     sales_invoice_status_xml,
     service_billing_xml,
 )
+from settings import Settings
 
 __all__ = [
     "NetvisorClient",
@@ -84,6 +85,19 @@ class NetvisorClient:
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=self._timeout)
         self._locks: weakref.WeakValueDictionary[str, Lock] = weakref.WeakValueDictionary()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> "NetvisorClient":
+        return cls(
+            settings.netvisor_base_url,
+            sender=settings.netvisor_sender,
+            partner_id=settings.netvisor_partner_id,
+            partner_key=settings.netvisor_partner_key,
+            customer_id=settings.netvisor_customer_id,
+            customer_key=settings.netvisor_customer_key,
+            http=http,
+            timeout_s=settings.netvisor_timeout_s,
+        )
 
     async def aclose(self) -> None:
         if self._owns_http:

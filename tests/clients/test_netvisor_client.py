@@ -23,6 +23,7 @@ from clients.netvisor_models import (
     ServiceBillingLine,
 )
 from sandbox.netvisor import create_app
+from settings import Settings
 from tests.sandbox.netvisor.serving import (
     CUSTOMER_ID,
     CUSTOMER_KEY,
@@ -358,3 +359,21 @@ async def test_overlapping_requests_for_one_organisation(
     assert len(failures) == 1
     assert isinstance(failures[0], NetvisorUnavailable) and failures[0].code == "TECHNICAL_ERROR"
     assert len(await imported(controls, organisation)) == 4
+
+
+async def test_client_from_settings_reaches_the_sandbox(sandbox_url: str, organisation: str) -> None:
+    settings = Settings(
+        netvisor_base_url=sandbox_url,
+        netvisor_partner_id=PARTNER_ID,
+        netvisor_partner_key=SecretStr(PARTNER_KEY),
+        netvisor_customer_id=CUSTOMER_ID,
+        netvisor_customer_key=SecretStr(CUSTOMER_KEY),
+    )
+    netvisor = NetvisorClient.from_settings(settings)
+    try:
+        key = await netvisor.import_purchase_invoice(organisation, invoice(with_files=False))
+        found = await netvisor.list_purchase_invoices(organisation, begin_date=MAY[0], end_date=MAY[1])
+    finally:
+        await netvisor.aclose()
+
+    assert [summary.netvisor_key for summary in found] == [key]
