@@ -27,15 +27,7 @@ async def open_dependencies(settings: Settings) -> AsyncIterator[Dependencies]:
     maventa = MaventaClient(
         settings.maventa_base_url, settings.maventa_vendor_api_key, timeout_s=settings.maventa_timeout_s
     )
-    netvisor = NetvisorClient(
-        settings.netvisor_base_url,
-        sender=settings.netvisor_sender,
-        partner_id=settings.netvisor_partner_id,
-        partner_key=settings.netvisor_partner_key,
-        customer_id=settings.netvisor_customer_id,
-        customer_key=settings.netvisor_customer_key,
-        timeout_s=settings.netvisor_timeout_s,
-    )
+    netvisor = NetvisorClient.from_settings(settings)
     sessions = Sessions.for_url(settings.store_url)
     try:
         yield Dependencies(settings=settings, maventa=maventa, netvisor=netvisor, sessions=sessions)
