@@ -5,7 +5,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from clients.maventa import MaventaClient
-
 from clients.netvisor import NetvisorClient
 from settings import Settings
 from store.database import Sessions
