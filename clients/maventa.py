@@ -382,7 +382,7 @@ class MaventaClient:
         service = ScanService.model_validate(current.json())
         if service.status == "active":
             return service
-        response = await self._authed(creds, "POST", "/v1/services/scan", files={"activate": (None, "true")})
+        response = await self._authed(creds, "POST", "/v1/services/scan")
         return ScanService.model_validate(response.json())
 
     async def list_invoices(
