@@ -1,9 +1,13 @@
 """Maventa's error body `{code, message, details}` (research/maventa-api.md §3) for every failure."""
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 # Codes below marked [A] are the sandbox's assumptions: Maventa's real codes for these cases are not public.
 TOKEN_EXPIRED = "token_expired"  # [A] expired bearer: asking for a new token helps
@@ -64,6 +68,11 @@ def install_error_handlers(app: FastAPI) -> None:
         code = NOT_FOUND if exc.status_code == 404 else INVALID_PARAMETERS
         return error_response(exc.status_code, code, str(exc.detail))
 
+    async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("sandbox error", exc_info=exc)
+        return error_response(500, INTERNAL_ERROR, "Internal server error")
+
+    app.add_exception_handler(Exception, on_unexpected)
     app.add_exception_handler(MaventaApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)

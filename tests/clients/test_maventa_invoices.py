@@ -14,7 +14,7 @@ from lxml import etree
 from clients.maventa import MaventaClient
 from tests.sandbox.maventa.serving import MaventaSandbox, maventa_client, running_sandbox
 
-FIXTURES = Path("/work/shared/fixtures/maventa-examples")
+FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "maventa-examples"
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
