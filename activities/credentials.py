@@ -1,0 +1,21 @@
+"""A company's Maventa credentials, read from the vault only inside the activity that uses them."""
+
+import asyncio
+
+from clients.maventa import MaventaCredentials
+
+from store.database import Sessions, unit_of_work
+from store.vault import get_secret
+from workflows.connection_models import AccountRef
+
+USER_API_KEY = "maventa_user_api_key"
+"""The vault kind of a company's Maventa user API key (the owner is the Netvisor company id)."""
+
+
+async def account_credentials(sessions: Sessions, account: AccountRef) -> MaventaCredentials:
+    def read() -> MaventaCredentials:
+        with unit_of_work(sessions) as session:
+            key = get_secret(session, account.credentials_ref)
+        return MaventaCredentials(company_uuid=account.company_uuid, user_api_key=key)
+
+    return await asyncio.to_thread(read)

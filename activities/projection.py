@@ -1,0 +1,32 @@
+"""The companies projection (store.companies) written after every change of a company's connection.
+
+The API's support listing and the inbound sweep read this row; the workflow stays the only owner of the state.
+"""
+
+import asyncio
+
+from temporalio import activity
+
+from store.companies import CompanyChanges, upsert_company
+from store.database import Sessions, unit_of_work
+from workflows.connection_models import Projection
+
+
+class ProjectionActivities:
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    @activity.defn
+    async def record_company(self, projection: Projection) -> None:
+        """Account ids the workflow does not know yet stay as the provisioning activities recorded them."""
+        changes = projection.model_dump(exclude={"company_id"})
+        changes["import_mode"] = projection.import_mode.value
+        for recorded_by_activities in ("maventa_company_uuid", "credentials_ref"):
+            if changes[recorded_by_activities] is None:
+                del changes[recorded_by_activities]
+
+        def write() -> None:
+            with unit_of_work(self._sessions) as session:
+                upsert_company(session, projection.company_id, CompanyChanges(**changes))
+
+        await asyncio.to_thread(write)

@@ -1,0 +1,189 @@
+"""Stand-ins for the connection workflow's activities, registered by name (samples-python style).
+
+A test sets the flags to play Maventa and Netvisor, then reads what the workflow asked for.
+"""
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from workflows.connection import ConnectionWorkflow, workflow_id
+from workflows.connection_models import (
+    AccountRef,
+    AccountView,
+    Address,
+    AuthorizationRequest,
+    BusinessIdLookup,
+    BusinessIdStatus,
+    CompanyReport,
+    ConnectionInput,
+    CreatedAccount,
+    InvoicingAddresses,
+    InvoicingAddressesSet,
+    Modules,
+    Networks,
+    NewAccount,
+    NewUser,
+    Projection,
+    StoredCredentials,
+)
+
+BUSINESS_ID = "1572860-0"
+
+
+def company_report(*, sales: bool = True, purchases: bool = False, name: str = "Testi Oy") -> CompanyReport:
+    return CompanyReport(
+        business_id=BUSINESS_ID,
+        name=name,
+        email="talous@testi.fi",
+        address=Address(street="Testikatu 1", post_code="00100", city="Helsinki"),
+        modules=Modules(sales=sales, purchases=purchases),
+    )
+
+
+class FakeServices:
+    """Maventa and Netvisor as the activities see them; every call is counted by activity name."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self.business_id_taken = False
+        self.maventa_down = False
+        self.company_refusal: str | None = None
+        self.bank_confirmed = False
+        self.bank_checked_at: list[datetime] = []
+        self.addresses: list[InvoicingAddressesSet] = []
+        self.projections: list[Projection] = []
+
+    def _maventa_answers(self) -> None:
+        if self.maventa_down:
+            raise ApplicationError("Maventa was unavailable: 503", type="MaventaUnavailable")
+
+    def _networks(self) -> dict[str, str]:
+        return {"VISMA": "active", "SCAN": "active", "BANK": "active" if self.bank_confirmed else "pending"}
+
+    def activities(self) -> list[Callable[..., Any]]:
+        @activity.defn(name="look_up_business_id")
+        async def look_up_business_id(lookup: BusinessIdLookup) -> BusinessIdStatus:
+            self.calls["look_up_business_id"] += 1
+            self._maventa_answers()
+            return BusinessIdStatus(taken_elsewhere=self.business_id_taken)
+
+        @activity.defn(name="create_maventa_user")
+        async def create_maventa_user(user: NewUser) -> StoredCredentials:
+            self.calls["create_maventa_user"] += 1
+            return StoredCredentials(credentials_ref=f"secret-{user.company_id}", api_key_masked="****k3y9")
+
+        @activity.defn(name="create_maventa_company")
+        async def create_maventa_company(new: NewAccount) -> CreatedAccount:
+            self.calls["create_maventa_company"] += 1
+            self._maventa_answers()
+            if self.company_refusal:
+                raise ApplicationError(self.company_refusal, type="MaventaRequestError", non_retryable=True)
+            return CreatedAccount(company_uuid=str(uuid.uuid5(uuid.NAMESPACE_OID, new.company_id)))
+
+        @activity.defn(name="authorize_company")
+        async def authorize_company(request: AuthorizationRequest) -> None:
+            self.calls["authorize_company"] += 1
+
+        @activity.defn(name="link_vendor")
+        async def link_vendor(account: AccountRef) -> None:
+            self.calls["link_vendor"] += 1
+
+        @activity.defn(name="open_receiving")
+        async def open_receiving(account: AccountRef) -> Networks:
+            self.calls["open_receiving"] += 1
+            return Networks(
+                statuses={"VISMA": "active", "SCAN": "active"}, scan_address="1572860-0@scan.test"
+            )
+
+        @activity.defn(name="request_bank_network")
+        async def request_bank_network(account: AccountRef) -> Networks:
+            self.calls["request_bank_network"] += 1
+            return Networks(statuses=self._networks())
+
+        @activity.defn(name="check_networks")
+        async def check_networks(account: AccountRef) -> Networks:
+            self.calls["check_networks"] += 1
+            self.bank_checked_at.append(activity.info().current_attempt_scheduled_time)
+            return Networks(statuses=self._networks())
+
+        @activity.defn(name="update_invoicing_addresses")
+        async def update_invoicing_addresses(company: InvoicingAddresses) -> InvoicingAddressesSet:
+            self.calls["update_invoicing_addresses"] += 1
+            addresses = InvoicingAddressesSet(
+                einvoice_address="0037" + company.business_id.replace("-", ""), operator="003721291126"
+            )
+            self.addresses.append(addresses)
+            return addresses
+
+        @activity.defn(name="record_company")
+        async def record_company(projection: Projection) -> None:
+            self.calls["record_company"] += 1
+            self.projections.append(projection)
+
+        return [
+            look_up_business_id,
+            create_maventa_user,
+            create_maventa_company,
+            authorize_company,
+            link_vendor,
+            open_receiving,
+            request_bank_network,
+            check_networks,
+            update_invoicing_addresses,
+            record_company,
+        ]
+
+
+@asynccontextmanager
+async def connection_running(
+    client: Client, fakes: FakeServices, report: CompanyReport, **options: Any
+) -> AsyncIterator[WorkflowHandle[ConnectionWorkflow, None]]:
+    """A worker with the fakes and a started connection workflow for a fresh company id."""
+    task_queue = f"connection-{uuid.uuid4()}"
+    company_id = f"c{uuid.uuid4().hex[:12]}"
+    async with Worker(
+        client, task_queue=task_queue, workflows=[ConnectionWorkflow], activities=fakes.activities()
+    ):
+        handle = await client.start_workflow(
+            ConnectionWorkflow.run,
+            ConnectionInput(company_id=company_id, company=report, **options),
+            id=workflow_id(company_id),
+            task_queue=task_queue,
+        )
+        yield handle
+        await handle.terminate("test over")
+
+
+async def view_when(
+    handle: WorkflowHandle[ConnectionWorkflow, None],
+    ready: Callable[[AccountView], bool],
+    within_s: float = 10,
+) -> AccountView:
+    """The account view once `ready` holds (polled in real time; the test fails if it never does)."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        view = await handle.query(ConnectionWorkflow.account)
+        if ready(view):
+            return view
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(
+                f"the connection never got there; last view: {view.model_dump_json(indent=1)}"
+            )
+        await asyncio.sleep(0.05)
+
+
+async def skip_to(env: Any, at: datetime) -> None:
+    """Move the time-skipping server's clock forward to `at`."""
+    now = await env.get_current_time()
+    assert at > now, f"cannot go back in time from {now} to {at}"
+    await env.sleep(at - now)

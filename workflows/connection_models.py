@@ -1,0 +1,309 @@
+"""The connection workflow's vocabulary: Netvisor's report, the lifecycle state, messages, activity payloads.
+
+Everything here crosses Temporal as a payload (encrypted by the codec), so none of it may hold a secret: a
+user's Maventa API key is kept in the vault and only its reference and masked form appear here.
+"""
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class ConnectionStatus(StrEnum):
+    """Where a company is in its Maventa lifecycle (SPEC §3); NEEDS_SUPPORT is shown on top, see below."""
+
+    NO_CONNECTION = "NO_CONNECTION"
+    PROVISIONING = "PROVISIONING"
+    EXISTING_ACCOUNT = "EXISTING_ACCOUNT"
+    ACTIVE = "ACTIVE"
+    RECEIVING = "RECEIVING"
+    CONNECTED = "CONNECTED"
+    LINKED = "LINKED"
+    SEND_ONLY = "SEND_ONLY"
+    NOT_LINKED = "NOT_LINKED"
+    RELEASED = "RELEASED"
+
+
+NEEDS_SUPPORT_STATE = "NEEDS_SUPPORT"
+"""The shown state (MaventaState, API, projection) of a company with a step that retries cannot fix."""
+
+SENDING_ALLOCATED = frozenset(
+    {
+        ConnectionStatus.ACTIVE,
+        ConnectionStatus.RECEIVING,
+        ConnectionStatus.CONNECTED,
+        ConnectionStatus.LINKED,
+        ConnectionStatus.SEND_ONLY,
+    }
+)
+
+TRANSITIONS: dict[ConnectionStatus, frozenset[ConnectionStatus]] = {
+    ConnectionStatus.NO_CONNECTION: frozenset({ConnectionStatus.PROVISIONING, ConnectionStatus.RELEASED}),
+    ConnectionStatus.PROVISIONING: frozenset(
+        {ConnectionStatus.ACTIVE, ConnectionStatus.EXISTING_ACCOUNT, ConnectionStatus.RELEASED}
+    ),
+    ConnectionStatus.EXISTING_ACCOUNT: frozenset(
+        {
+            ConnectionStatus.LINKED,
+            ConnectionStatus.NOT_LINKED,
+            ConnectionStatus.SEND_ONLY,
+            ConnectionStatus.RELEASED,
+        }
+    ),
+    ConnectionStatus.ACTIVE: frozenset({ConnectionStatus.RECEIVING, ConnectionStatus.RELEASED}),
+    ConnectionStatus.RECEIVING: frozenset({ConnectionStatus.CONNECTED, ConnectionStatus.RELEASED}),
+    ConnectionStatus.CONNECTED: frozenset({ConnectionStatus.RELEASED}),
+    ConnectionStatus.LINKED: frozenset({ConnectionStatus.RELEASED}),
+    ConnectionStatus.SEND_ONLY: frozenset({ConnectionStatus.LINKED, ConnectionStatus.RELEASED}),
+    ConnectionStatus.NOT_LINKED: frozenset({ConnectionStatus.LINKED, ConnectionStatus.SEND_ONLY}),
+    ConnectionStatus.RELEASED: frozenset(),
+}
+"""The legal moves. The exception actions of R12-R15 (link, decline, send-only, release) plug in here."""
+
+
+class ImportMode(StrEnum):
+    OFF = "off"
+    NOW = "now"
+    FROM_DATE = "from_date"
+
+
+class Step(StrEnum):
+    """A piece of work that can fail for good and be retried by support."""
+
+    PROVISIONING = "creating the Maventa account"
+    OPENING_RECEIVING = "opening receiving"
+    CHECKING_BANK_NETWORK = "checking the bank network"
+    UPDATING_ADDRESSES = "updating Netvisor's invoicing addresses"
+
+
+class Address(BaseModel):
+    street: str
+    post_code: str
+    city: str
+    country: str = "FI"
+
+
+class Modules(BaseModel):
+    sales: bool = False
+    purchases: bool = False
+
+
+class CompanyReport(BaseModel):
+    """Netvisor's current view of a company; the workflow reconciles to the latest one (R2)."""
+
+    business_id: str
+    name: str
+    email: str
+    address: Address
+    modules: Modules = Field(default_factory=Modules)
+
+
+class Account(BaseModel):
+    """What the service knows of the company's Maventa account; the API key itself stays in the vault."""
+
+    company_uuid: str | None = None
+    credentials_ref: str | None = None
+    api_key_masked: str | None = None
+    authorized: bool = False
+    vendor_linked: bool = False
+
+
+class BankNetwork(BaseModel):
+    requested_at: datetime | None = None
+    deadline: datetime | None = None
+    confirmed_at: datetime | None = None
+    last_checked_at: datetime | None = None
+    next_check_at: datetime | None = None
+    checks: int = 0
+
+
+class Failure(BaseModel):
+    """A step that failed in a way retries cannot fix; cleared by support's retry (or R6 for provisioning)."""
+
+    step: Step
+    reason: str
+    at: datetime
+
+
+class Outcome(StrEnum):
+    DONE = "DONE"
+    IN_PROGRESS = "IN_PROGRESS"
+    FAILED = "FAILED"
+
+
+class ActionRequest(BaseModel):
+    """Who asks for an action: a Netvisor user, a support agent; kept in the workflow's action log."""
+
+    requested_by: str = Field(min_length=1, max_length=200)
+
+
+class ActionAnswer(BaseModel):
+    outcome: Outcome
+    state: str
+    message: str
+
+
+class ActionRecord(BaseModel):
+    """An answered update, kept so a repeated update id (also across continue-as-new) gets the same answer."""
+
+    update_id: str
+    action: str
+    requested_by: str
+    at: datetime
+    answer: ActionAnswer
+
+
+class Projection(BaseModel):
+    """The companies projection row as the workflow last wrote it (the API's listings read the store copy)."""
+
+    company_id: str
+    business_id: str
+    name: str
+    state: str
+    needs_support: bool
+    needs_support_reason: str | None
+    maventa_company_uuid: str | None
+    credentials_ref: str | None
+    import_mode: ImportMode
+    import_from: datetime | None
+
+
+class ConnectionState(BaseModel):
+    """The whole state of one company's connection, carried across continue-as-new."""
+
+    company_id: str
+    company: CompanyReport
+    status: ConnectionStatus = ConnectionStatus.NO_CONNECTION
+    founded_at: datetime
+    connection_requested: bool = False
+    provisioning_started_at: datetime | None = None
+    provisioning_deadline: datetime | None = None
+    account: Account = Field(default_factory=Account)
+    networks: dict[str, str] = Field(default_factory=dict)
+    scan_address: str | None = None
+    receiving_opened_at: datetime | None = None
+    bank_network: BankNetwork = Field(default_factory=BankNetwork)
+    addresses_updated_at: datetime | None = None
+    import_mode: ImportMode = ImportMode.OFF
+    import_from: datetime | None = None
+    failure: Failure | None = None
+    actions: list[ActionRecord] = Field(default_factory=list)
+    published: Projection | None = None
+
+
+class ConnectionInput(BaseModel):
+    company_id: str
+    company: CompanyReport
+    bank_check_every: timedelta = timedelta(hours=4)
+    """How often the BANK profile is checked on banking days while waiting (seconds in `make run`)."""
+    answer_within: timedelta = timedelta(seconds=20)
+    """How long "Create Maventa connection" and retry wait for an outcome before answering IN_PROGRESS."""
+    carried: ConnectionState | None = None
+
+
+class BankNetworkView(BaseModel):
+    requested_at: datetime | None
+    deadline: datetime | None
+    confirmed_at: datetime | None
+    overdue: bool
+    last_checked_at: datetime | None
+    next_check_at: datetime | None
+
+
+class NetworkStatuses(BaseModel):
+    """Status of each network registration as Maventa reports it (active, pending, error), None if absent."""
+
+    operator: str | None = None
+    bank: str | None = None
+    scan: str | None = None
+    peppol: str | None = None
+
+
+class AccountView(BaseModel):
+    """The account details Netvisor shows under "Maventa API keys" (R9) and support reads."""
+
+    company_id: str
+    state: str
+    lifecycle_state: ConnectionStatus
+    needs_support: bool
+    needs_support_reason: str | None
+    business_id: str
+    name: str
+    maventa_company_id: str | None
+    einvoice_address: str | None
+    operator: str | None
+    networks: NetworkStatuses
+    scan_address: str | None
+    bank_network: BankNetworkView
+    invoicing_addresses_updated_at: datetime | None
+    import_mode: ImportMode
+    import_from: datetime | None
+    sending_allocated: bool
+    api_key_masked: str | None
+    recent_actions: list[ActionRecord]
+
+
+# Activity payloads
+
+
+class BusinessIdLookup(BaseModel):
+    company_id: str
+    business_id: str
+
+
+class BusinessIdStatus(BaseModel):
+    """RESERVED at Maventa is either our own earlier attempt (its uuid recorded) or someone else's account."""
+
+    taken_elsewhere: bool
+    our_company_uuid: str | None = None
+
+
+class NewUser(BaseModel):
+    company_id: str
+    email: str
+    name: str
+
+
+class StoredCredentials(BaseModel):
+    credentials_ref: str
+    api_key_masked: str
+
+
+class NewAccount(BaseModel):
+    company_id: str
+    credentials_ref: str
+    company: CompanyReport
+
+
+class CreatedAccount(BaseModel):
+    company_uuid: str
+
+
+class AccountRef(BaseModel):
+    company_id: str
+    company_uuid: str
+    credentials_ref: str
+
+
+class AuthorizationRequest(BaseModel):
+    account: AccountRef
+    business_id: str
+    auth_email: str
+
+
+class Networks(BaseModel):
+    """The company's network registrations at Maventa: network name (VISMA, BANK, SCAN, PEPPOL) -> status."""
+
+    statuses: dict[str, str]
+    scan_address: str | None = None
+
+
+class InvoicingAddresses(BaseModel):
+    company_id: str
+    business_id: str
+
+
+class InvoicingAddressesSet(BaseModel):
+    einvoice_address: str
+    operator: str
