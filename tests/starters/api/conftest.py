@@ -2,11 +2,14 @@
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+import pytest
 import uvicorn
 from fastapi import FastAPI
+
+Serve = Callable[[FastAPI], AbstractAsyncContextManager[str]]
 
 
 @asynccontextmanager
@@ -27,3 +30,8 @@ async def serving(app: FastAPI) -> AsyncIterator[str]:
         server.should_exit = True
         await task
         listener.close()
+
+
+@pytest.fixture
+def serve() -> Serve:
+    return serving

@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from settings import Settings
 from starters.api.app import create_app
 from starters.api.auth import netvisor_caller
-from tests.starters.api.conftest import serving
+from tests.starters.api.conftest import Serve
 
 NETVISOR = {"Authorization": "Bearer test-netvisor-token"}
 SUPPORT = {"Authorization": "Bearer test-support-token"}
@@ -55,7 +55,7 @@ def company_changes() -> list[CompanyChange]:
 
 @pytest.fixture
 async def api(
-    tmp_path: Path, temporal_env: WorkflowEnvironment, company_changes: list[CompanyChange]
+    tmp_path: Path, temporal_env: WorkflowEnvironment, company_changes: list[CompanyChange], serve: Serve
 ) -> AsyncIterator[str]:
     """The API against the session's dev server, with one Netvisor route that records what it was sent."""
     app = create_app(_settings(tmp_path, temporal_env.client.service_client.config.target_host))
@@ -67,7 +67,7 @@ async def api(
         return {"company_id": company_id}
 
     app.include_router(probe)
-    async with serving(app) as base_url:
+    async with serve(app) as base_url:
         yield base_url
 
 
@@ -149,9 +149,11 @@ async def test_healthz_is_200_when_temporal_answers(api: str) -> None:
     assert answer.json()["status"] == "ok"
 
 
-async def test_healthz_is_503_in_the_error_format_when_temporal_is_unreachable(tmp_path: Path) -> None:
+async def test_healthz_is_503_in_the_error_format_when_temporal_is_unreachable(
+    tmp_path: Path, serve: Serve
+) -> None:
     app = create_app(_settings(tmp_path, f"127.0.0.1:{_free_port()}"))
-    async with serving(app) as base_url, httpx.AsyncClient(base_url=base_url) as http:
+    async with serve(app) as base_url, httpx.AsyncClient(base_url=base_url) as http:
         answer = await http.get("/healthz")
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "temporal_unavailable"
