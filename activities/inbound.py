@@ -1,0 +1,27 @@
+"""The inbound activities, built from the worker's dependencies (for workers/registry.py)."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from activities.inbound_import import InboundImportActivities
+from activities.inbound_queue import InboundQueueActivities
+from activities.inbound_subscription import partner_credentials
+from workers.dependencies import Dependencies
+
+DEFAULT_RECHECK_AFTER_S = 90.0
+"""Netvisor shows a Finvoice import in its list about a minute after it (research/netvisor-api.md §4.1)."""
+
+
+def inbound_activities(dependencies: Dependencies) -> list[Callable[..., Any]]:
+    settings = dependencies.settings
+    queue = InboundQueueActivities(dependencies.maventa, dependencies.sessions, partner_credentials(settings))
+    imports = InboundImportActivities(
+        dependencies.maventa,
+        dependencies.netvisor,
+        dependencies.sessions,
+        recheck_after=timedelta(
+            seconds=getattr(settings, "inbound_recheck_after_s", DEFAULT_RECHECK_AFTER_S)
+        ),
+    )
+    return [queue.read_received_queue, imports.import_received]

@@ -1,0 +1,93 @@
+"""Which company a received invoice belongs to, whether it imports, and its Maventa credentials.
+
+The connection workflow owns a company's state and import mode; inbound reads them from the companies
+projection it writes. The user's API key is read from the vault here, next to the call that needs it, and
+never leaves the process.
+"""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+
+from clients.maventa import MaventaCredentials
+from domain.identifiers import InvalidIdentifier, normalise_business_id
+from store.companies import Company, find_by_maventa_company_uuid, get_company
+from store.database import Sessions, unit_of_work
+from store.vault import get_secret
+
+RECEIVING_STATES = frozenset({"RECEIVING", "CONNECTED", "LINKED"})
+"""States in which received invoices go to Netvisor (SPEC §3); send-only and not-linked companies import
+nothing, and the others have no receiving through Netvisor."""
+
+
+@dataclass(frozen=True)
+class ReceivingCompany:
+    company_id: str
+    business_id: str
+    maventa_company_uuid: str
+    credentials_ref: str
+    state: str
+    import_mode: str
+    import_from: datetime | None
+
+    @property
+    def receives(self) -> bool:
+        return self.state in RECEIVING_STATES
+
+    @property
+    def organisation_id(self) -> str:
+        """Netvisor's organisation id is the business id with its hyphen."""
+        try:
+            return normalise_business_id(self.business_id)
+        except InvalidIdentifier:
+            return self.business_id
+
+    def imports_automatically(self, received_at: datetime) -> bool:
+        """R10/R12: `now` from the moment it was chosen, `from_date` from the date on, both inclusive."""
+        if not self.receives or self.import_mode == "off":
+            return False
+        return self.import_from is None or received_at >= self.import_from
+
+
+def _receiving(row: Company | None) -> ReceivingCompany | None:
+    if row is None or not row.maventa_company_uuid or not row.credentials_ref:
+        return None
+    return ReceivingCompany(
+        company_id=row.company_id,
+        business_id=row.business_id,
+        maventa_company_uuid=row.maventa_company_uuid,
+        credentials_ref=row.credentials_ref,
+        state=row.state,
+        import_mode=row.import_mode,
+        import_from=row.import_from,
+    )
+
+
+async def company_by_maventa_uuid(sessions: Sessions, maventa_company_uuid: str) -> ReceivingCompany | None:
+    """The company Maventa names, if the service knows it and holds its keys."""
+
+    def read() -> ReceivingCompany | None:
+        with unit_of_work(sessions) as session:
+            return _receiving(find_by_maventa_company_uuid(session, maventa_company_uuid))
+
+    return await asyncio.to_thread(read)
+
+
+async def company_by_id(sessions: Sessions, company_id: str) -> tuple[bool, ReceivingCompany | None]:
+    """(known at all, its receiving account if it has one) for Netvisor's company id."""
+
+    def read() -> tuple[bool, ReceivingCompany | None]:
+        with unit_of_work(sessions) as session:
+            row = get_company(session, company_id)
+            return row is not None, _receiving(row)
+
+    return await asyncio.to_thread(read)
+
+
+async def credentials(sessions: Sessions, company: ReceivingCompany) -> MaventaCredentials:
+    def read() -> MaventaCredentials:
+        with unit_of_work(sessions) as session:
+            key = get_secret(session, company.credentials_ref)
+        return MaventaCredentials(company_uuid=company.maventa_company_uuid, user_api_key=key)
+
+    return await asyncio.to_thread(read)

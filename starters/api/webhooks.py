@@ -1,0 +1,101 @@
+"""Maventa's notifications (SPEC §7): `POST /v1/webhooks/maventa/{secret}`.
+
+The secret in the path is the only credential Maventa's webhooks can carry; a wrong one is answered exactly
+like a path that does not exist. A received invoice wakes the inbox sweep; delivery events go to the sales
+invoice's workflow. Unknown companies and events are acknowledged and logged, so Maventa does not resend them.
+"""
+
+import hmac
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ValidationError
+
+from activities.inbound_companies import company_by_maventa_uuid
+from settings import Settings
+from starters.api.errors import ApiError
+from starters.api.support import store_sessions
+from starters.inbound import DEFAULT_COALESCE_S, InboxWaker
+from starters.sales_invoices import notify_delivery_event
+from workflows.inbox_models import ReceivedNotice
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+INVOICE_RECEIVED = "DOCUMENTS.INVOICE.RECEIVED"
+DELIVERY_EVENTS = frozenset({"DOCUMENTS.INVOICE.DELIVERED", "DOCUMENTS.INVOICE.FAILED"})
+
+
+class MaventaNotification(BaseModel):
+    """Maventa publishes no payload schema (research §2.9); these are the fields the service reads."""
+
+    event: str
+    company_id: str | None = None
+    invoice_id: str | None = None
+    happened_at: str | None = None
+
+
+class Acknowledged(BaseModel):
+    acknowledged: bool = True
+    handled: bool = False
+    detail: str
+
+
+def inbox_waker(request: Request) -> InboxWaker:
+    """The API process's one waker, made on first use."""
+    waker: InboxWaker | None = getattr(request.app.state, "inbox_waker", None)
+    if waker is None:
+        settings: Settings = request.app.state.settings
+        window = getattr(settings, "inbound_webhook_coalesce_s", DEFAULT_COALESCE_S)
+        waker = request.app.state.inbox_waker = InboxWaker(timedelta(seconds=window))
+    return waker
+
+
+def _notification(raw: bytes) -> MaventaNotification | None:
+    try:
+        body: Any = json.loads(raw)
+        return MaventaNotification.model_validate(body)
+    except (ValueError, ValidationError):
+        return None
+
+
+@router.post("/maventa/{secret}", response_model=Acknowledged)
+async def maventa_notification(secret: str, request: Request) -> Acknowledged:
+    settings: Settings = request.app.state.settings
+    expected = settings.api_webhook_secret.get_secret_value().encode()
+    if not hmac.compare_digest(secret.encode(), expected):
+        raise ApiError(404, "not_found", "No such resource: check the path against /openapi.json.")
+    notification = _notification(await request.body())
+    if notification is None:
+        log.warning("Maventa notification not understood; acknowledged")
+        return Acknowledged(detail="not understood; ignored")
+    extra = {"event": notification.event, "maventa_company_uuid": notification.company_id}
+    if notification.event == INVOICE_RECEIVED:
+        company = None
+        if notification.company_id:
+            company = await company_by_maventa_uuid(store_sessions(request), notification.company_id)
+        if company is None:
+            log.warning("received invoice of an unknown company; acknowledged", extra=extra)
+            return Acknowledged(detail="unknown company; ignored")
+        client = await request.app.state.temporal.client()
+        notice = ReceivedNotice(
+            maventa_company_uuid=notification.company_id, invoice_id=notification.invoice_id
+        )
+        await inbox_waker(request).wake(client, settings, notice)
+        return Acknowledged(handled=True, detail="the inbox sweep will import it")
+    if notification.event in DELIVERY_EVENTS and notification.invoice_id:
+        client = await request.app.state.temporal.client()
+        ours = await notify_delivery_event(
+            client, notification.invoice_id, notification.event, sessions=store_sessions(request)
+        )
+        if not ours:
+            log.warning("delivery event of an unknown sales invoice; acknowledged", extra=extra)
+        return Acknowledged(
+            handled=ours, detail="delivery event passed on" if ours else "unknown invoice; ignored"
+        )
+    log.warning("Maventa notification of an unknown event; acknowledged", extra=extra)
+    return Acknowledged(detail="unknown event; ignored")

@@ -1,0 +1,134 @@
+"""Typed ways to reach the inbox sweep; the webhook, the API's manual transfer and the worker use these.
+
+Every message is a signal-with-start: it lands in the running sweep, or starts it, and is accepted even
+while no worker runs. Webhook notices are coalesced per process (`InboxWaker`): a burst of arrivals costs one
+signal per window instead of one per invoice, and the sweep reads the whole queue whatever woke it.
+"""
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
+
+from settings import Settings
+from workflows.inbox import InboxWorkflow
+from workflows.inbox_models import (
+    INBOX_WORKFLOW_ID,
+    InboxOptions,
+    InboxState,
+    ReceivedNotice,
+    TransferRequest,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BACKSTOP_S = 300.0
+DEFAULT_COALESCE_S = 1.0
+
+__all__ = [
+    "INBOX_WORKFLOW_ID",
+    "InboxWaker",
+    "inbox_options",
+    "start_inbox",
+    "transfer",
+    "wake",
+]
+
+
+def inbox_options(settings: Settings) -> InboxOptions:
+    """Options from settings where they are set (INBOUND_* names, see docs/inbound.md), else the defaults."""
+    defaults = InboxOptions()
+    return InboxOptions(
+        backstop_every=timedelta(seconds=getattr(settings, "inbound_backstop_s", DEFAULT_BACKSTOP_S)),
+        invoices_per_activity=getattr(
+            settings, "inbound_invoices_per_activity", defaults.invoices_per_activity
+        ),
+        invoices_per_round=getattr(settings, "inbound_invoices_per_round", defaults.invoices_per_round),
+        import_heartbeat_timeout=timedelta(
+            seconds=getattr(
+                settings, "inbound_heartbeat_timeout_s", defaults.import_heartbeat_timeout.total_seconds()
+            )
+        ),
+        import_attempts=getattr(settings, "inbound_import_attempts", defaults.import_attempts),
+    )
+
+
+async def start_inbox(client: Client, settings: Settings, options: InboxOptions | None = None) -> None:
+    """Start the sweep unless it runs; the first round reads the queue at once. Idempotent and free when
+    it already runs (a deduplicated start is no action)."""
+    await client.start_workflow(
+        InboxWorkflow.run,
+        InboxState(options=options or inbox_options(settings)),
+        id=INBOX_WORKFLOW_ID,
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        static_summary="Received invoices of every company into Netvisor",
+    )
+
+
+async def wake(client: Client, settings: Settings, notice: ReceivedNotice) -> None:
+    """One more round of the sweep, starting it if needed."""
+    await client.start_workflow(
+        InboxWorkflow.run,
+        InboxState(options=inbox_options(settings)),
+        id=INBOX_WORKFLOW_ID,
+        task_queue=settings.temporal_task_queue,
+        start_signal="received",
+        start_signal_args=[notice],
+        static_summary="Received invoices of every company into Netvisor",
+    )
+
+
+async def transfer(client: Client, settings: Settings, request: TransferRequest) -> None:
+    """Import these invoices in the sweep's next round, through the company's one-at-a-time import."""
+    await client.start_workflow(
+        InboxWorkflow.run,
+        InboxState(options=inbox_options(settings)),
+        id=INBOX_WORKFLOW_ID,
+        task_queue=settings.temporal_task_queue,
+        start_signal="transfer",
+        start_signal_args=[request],
+        static_summary="Received invoices of every company into Netvisor",
+    )
+
+
+class InboxWaker:
+    """At most one wake-up signal per `window` in this process.
+
+    The first notice signals at once; notices within the window after it share one trailing signal at the
+    window's end. A trailing signal lost with the process is covered by the sweep's backstop timer.
+    """
+
+    def __init__(self, window: timedelta = timedelta(seconds=DEFAULT_COALESCE_S)) -> None:
+        self._window = window.total_seconds()
+        self._last_sent = float("-inf")
+        self._trailing: asyncio.Task[None] | None = None
+
+    async def wake(self, client: Client, settings: Settings, notice: ReceivedNotice) -> None:
+        if self._trailing is not None:
+            return
+        since = time.monotonic() - self._last_sent
+        if since >= self._window:
+            self._last_sent = time.monotonic()
+            await wake(client, settings, notice)
+            return
+        self._trailing = asyncio.create_task(self._later(self._window - since, client, settings, notice))
+
+    async def _later(self, delay: float, client: Client, settings: Settings, notice: ReceivedNotice) -> None:
+        await asyncio.sleep(delay)
+        # Cleared before sending: a notice that arrives while this signal is on its way gets its own.
+        self._trailing = None
+        self._last_sent = time.monotonic()
+        try:
+            await wake(client, settings, notice)
+        except Exception as error:  # the backstop round picks the invoices up
+            log.warning("inbox wake-up not sent", extra={"error_type": type(error).__name__})
+
+    def close(self) -> None:
+        """At shutdown: a pending trailing signal is dropped; the backstop round covers its invoices."""
+        if self._trailing is not None:
+            self._trailing.cancel()
+            self._trailing = None

@@ -1,0 +1,171 @@
+"""The inbox sweep: every received invoice of every company linked to the vendor key, into Netvisor (SPEC §4).
+
+One workflow reads Maventa's partner-wide queue of received-invoice events, so discovery costs the same for
+100,000 idle companies as for one. A round runs when Maventa's webhook says something arrived, when someone
+asks for invoices by hand, or when the backstop timer fires; notices that arrive during a round make one more
+round, not one each. A round packs the companies that have invoices into import activities; a company is
+always in exactly one of them and rounds never overlap, so Netvisor sees one request at a time per company.
+docs/inbound.md explains the costs.
+"""
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.inbound_import import InboundImportActivities
+    from activities.inbound_queue import InboundQueueActivities
+    from workflows.inbox_models import (
+        CompanyInvoices,
+        ImportBatch,
+        ImportOutcome,
+        InboxState,
+        QueueRequest,
+        QueueSnapshot,
+        ReceivedNotice,
+        TransferRequest,
+    )
+
+READ_TIMEOUT = timedelta(minutes=5)
+READ_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
+"""A queue that cannot be read now is read again by the next round; its events wait at Maventa."""
+INVOICES_PER_COMPANY_PER_ROUND = 100
+
+
+def pack(companies: list[CompanyInvoices], invoices_per_activity: int) -> list[list[CompanyInvoices]]:
+    """Whole companies into batches of about `invoices_per_activity` invoices, in the order given."""
+    batches: list[list[CompanyInvoices]] = []
+    current: list[CompanyInvoices] = []
+    size = 0
+    for company in companies:
+        current.append(company)
+        size += company.size
+        if size >= invoices_per_activity:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+@workflow.defn(name="MaventaInbox")
+class InboxWorkflow:
+    @workflow.init
+    def __init__(self, state: InboxState) -> None:
+        self._state = state
+        self._backstop_due = False
+
+    @workflow.run
+    async def run(self, state: InboxState) -> None:
+        backstop = self._backstop()
+        while True:
+            await workflow.wait_condition(lambda: self._state.wake or self._backstop_due)
+            if self._backstop_due:
+                backstop = self._backstop()
+            self._state.wake = False
+            await self._round()
+            workflow.set_current_details(self._details())
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                backstop.cancel()
+                workflow.continue_as_new(self._state)
+
+    @workflow.signal
+    def received(self, notice: ReceivedNotice) -> None:
+        """Maventa's webhook: one more round, however many notices come before it starts."""
+        self._state.wake = True
+
+    @workflow.signal
+    def transfer(self, request: TransferRequest) -> None:
+        """Invoices asked for by hand go into the next round, through the same one-at-a-time import."""
+        waiting = self._state.requested.setdefault(request.maventa_company_uuid, [])
+        waiting.extend(i for i in request.invoice_ids if i not in waiting)
+        self._state.wake = True
+
+    @workflow.query
+    def status(self) -> InboxState:
+        return self._state
+
+    def _backstop(self) -> asyncio.Task[None]:
+        """One timer per backstop period, not one per round: a busy sweep costs no extra timers."""
+        return asyncio.create_task(
+            workflow.sleep(self._state.options.backstop_every, summary="backstop sweep")
+        )
+
+    async def _round(self) -> None:
+        options = self._state.options
+        requested, self._state.requested = self._state.requested, {}
+        try:
+            snapshot = await workflow.execute_activity_method(
+                InboundQueueActivities.read_received_queue,
+                QueueRequest(
+                    invoices_per_round=options.invoices_per_round,
+                    invoices_per_company=INVOICES_PER_COMPANY_PER_ROUND,
+                ),
+                start_to_close_timeout=READ_TIMEOUT,
+                retry_policy=READ_RETRY,
+                summary="read Maventa's queue of received invoices",
+            )
+        except ActivityError as error:
+            workflow.logger.warning("the received-invoice queue could not be read: %s", error.cause)
+            snapshot = QueueSnapshot()
+        self._state.rounds += 1
+        companies = _with_requested(snapshot.companies, requested)
+        if not companies:
+            return
+        batches = pack(companies, options.invoices_per_activity)
+        results = await asyncio.gather(*(self._import(batch) for batch in batches), return_exceptions=True)
+        for batch, result in zip(batches, results, strict=True):
+            if isinstance(result, ImportOutcome):
+                self._state.totals = self._state.totals.add(result)
+            elif isinstance(result, ActivityError):
+                workflow.logger.warning("an import batch gave up for this round: %s", result.cause)
+                self._keep_requested(batch)
+            elif isinstance(result, BaseException):
+                raise result
+        if snapshot.more:
+            self._state.wake = True
+
+    async def _import(self, companies: list[CompanyInvoices]) -> ImportOutcome:
+        options = self._state.options
+        invoices = sum(c.size for c in companies)
+        return await workflow.execute_activity_method(
+            InboundImportActivities.import_received,
+            ImportBatch(companies=companies),
+            start_to_close_timeout=options.import_timeout,
+            heartbeat_timeout=options.import_heartbeat_timeout,
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=5),
+                backoff_coefficient=2.0,
+                maximum_interval=options.backstop_every,
+                maximum_attempts=options.import_attempts,
+            ),
+            summary=f"import {invoices} received invoices of {len(companies)} companies",
+        )
+
+    def _keep_requested(self, batch: list[CompanyInvoices]) -> None:
+        """Invoices asked for by hand are not in Maventa's queue any more: keep them for a later round."""
+        for company in batch:
+            if company.requested:
+                waiting = self._state.requested.setdefault(company.maventa_company_uuid, [])
+                waiting.extend(i for i in company.requested if i not in waiting)
+
+    def _details(self) -> str:
+        totals = self._state.totals
+        return (
+            f"{self._state.rounds} rounds; imported {totals.imported}, quarantined {totals.quarantined}, "
+            f"outside import mode {totals.outside_import_mode}, waiting {totals.deferred}"
+        )
+
+
+def _with_requested(queued: list[CompanyInvoices], requested: dict[str, list[str]]) -> list[CompanyInvoices]:
+    """One entry per company, so a company's queued and requested invoices go through one import."""
+    by_company = {c.maventa_company_uuid: c.model_copy(deep=True) for c in queued}
+    for company_uuid, invoice_ids in requested.items():
+        entry = by_company.setdefault(company_uuid, CompanyInvoices(maventa_company_uuid=company_uuid))
+        entry.requested = list(invoice_ids)
+        entry.queued = [i for i in entry.queued if i not in invoice_ids]
+    return list(by_company.values())
