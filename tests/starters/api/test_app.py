@@ -57,11 +57,11 @@ def company_changes() -> list[CompanyChange]:
 async def api(
     tmp_path: Path, temporal_env: WorkflowEnvironment, company_changes: list[CompanyChange], serve: Serve
 ) -> AsyncIterator[str]:
-    """The API against the session's dev server, with one Netvisor route that records what it was sent."""
+    """The API on the session's dev server, plus a test-only Netvisor route that records what it got."""
     app = create_app(_settings(tmp_path, temporal_env.client.service_client.config.target_host))
     probe = APIRouter(dependencies=[Depends(netvisor_caller)])
 
-    @probe.put("/v1/companies/{company_id}", status_code=202)
+    @probe.put("/test-only/companies/{company_id}", status_code=202)
     async def change_company(company_id: str, change: CompanyChange) -> dict[str, str]:
         company_changes.append(change)
         return {"company_id": company_id}
@@ -78,7 +78,7 @@ async def test_netvisor_route_accepts_the_netvisor_token(
     api: str, company_changes: list[CompanyChange]
 ) -> None:
     async with httpx.AsyncClient(base_url=api) as http:
-        answer = await http.put("/v1/companies/42", json=VALID_CHANGE, headers=NETVISOR)
+        answer = await http.put("/test-only/companies/42", json=VALID_CHANGE, headers=NETVISOR)
     assert answer.status_code == 202
     assert len(company_changes) == 1
 
@@ -92,7 +92,7 @@ async def test_missing_or_wrong_token_is_401_and_nothing_happens(
     api: str, company_changes: list[CompanyChange], headers: dict[str, str]
 ) -> None:
     async with httpx.AsyncClient(base_url=api) as http:
-        answer = await http.put("/v1/companies/42", json=VALID_CHANGE, headers=headers)
+        answer = await http.put("/test-only/companies/42", json=VALID_CHANGE, headers=headers)
     assert answer.status_code == 401
     assert answer.headers["www-authenticate"] == "Bearer"
     assert answer.json()["error"]["code"] == "unauthorized"
@@ -105,7 +105,7 @@ async def test_validation_error_names_the_field_and_the_problem(
 ) -> None:
     change = {"business_id": "0737546-2", "modules": {"sales": True}}
     async with httpx.AsyncClient(base_url=api) as http:
-        answer = await http.put("/v1/companies/42", json=change, headers=NETVISOR)
+        answer = await http.put("/test-only/companies/42", json=change, headers=NETVISOR)
     assert answer.status_code == 422
     error = answer.json()["error"]
     assert error["code"] == "invalid_request"
@@ -134,8 +134,8 @@ async def test_oversized_body_is_413_whether_declared_or_streamed(
             yield big[start : start + 4096]
 
     async with httpx.AsyncClient(base_url=api) as http:
-        declared = await http.put("/v1/companies/42", content=big, headers=NETVISOR)
-        chunked = await http.put("/v1/companies/42", content=streamed(), headers=NETVISOR)
+        declared = await http.put("/test-only/companies/42", content=big, headers=NETVISOR)
+        chunked = await http.put("/test-only/companies/42", content=streamed(), headers=NETVISOR)
     for answer in (declared, chunked):
         assert answer.status_code == 413
         assert answer.json()["error"]["code"] == "payload_too_large"
@@ -217,10 +217,10 @@ async def test_access_log_has_request_id_and_route_but_no_token(
     caplog.set_level(logging.INFO, logger="starters.api.access")
     async with httpx.AsyncClient(base_url=api) as http:
         answer = await http.put(
-            "/v1/companies/42", json=VALID_CHANGE, headers={**NETVISOR, "X-Request-ID": "req-123"}
+            "/test-only/companies/42", json=VALID_CHANGE, headers={**NETVISOR, "X-Request-ID": "req-123"}
         )
     assert answer.headers["x-request-id"] == "req-123"
     [line] = [record for record in caplog.records if record.__dict__.get("request_id") == "req-123"]
-    assert line.__dict__["path"] == "/v1/companies/{company_id}"
+    assert line.__dict__["path"] == "/test-only/companies/{company_id}"
     assert line.__dict__["status"] == 202
     assert all("test-netvisor-token" not in str(vars(record)) for record in caplog.records)
