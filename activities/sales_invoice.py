@@ -1,0 +1,207 @@
+"""Sending a sales invoice through Maventa and telling Netvisor how it went (R5).
+
+The upload is safe to retry: Maventa keeps one invoice per `uuid` (research §2.4), and `mark_uploaded` writes
+the billable transaction once. Maventa's 4xx answers and a company whose sending is not allocated are final
+(non-retryable); everything else is tried again.
+"""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.sales_invoice_documents import DocumentMissing, OutboundDocuments, StoredSubmission
+from clients.maventa import (
+    Invoice,
+    MaventaClient,
+    MaventaCredentials,
+    MaventaRequestError,
+    MaventaUnavailable,
+)
+from clients.netvisor import NetvisorClient, NetvisorRejected, NetvisorUnavailable
+from domain.identifiers import normalise_business_id
+from store.companies import Company, get_company
+from store.database import Sessions, unit_of_work
+from store.sent_invoices import mark_uploaded, record_status
+from store.vault import get_secret
+from workflows.connection_models import SENDING_ALLOCATED
+from workflows.sales_invoice_models import (
+    DeliveryCheck,
+    DeliveryOutcome,
+    DeliveryStatus,
+    StatusReport,
+    Uploaded,
+    UploadRequest,
+)
+
+SENDING_NOT_ALLOCATED = "SendingNotAllocated"
+MAVENTA_REJECTED = "MaventaRejected"
+_MAVENTA_STATUSES = {status.value: status for status in DeliveryStatus}
+
+
+def sending_refusal(company_id: str, company: Company | None) -> str | None:
+    """Why the company cannot send sales invoices now, in words for the Netvisor user; None if it can."""
+    if company is None:
+        return (
+            f"Company {company_id} has no Maventa connection: report it with PUT /v1/companies/{company_id} "
+            "and send the invoice once its account is ready."
+        )
+    if company.state in SENDING_ALLOCATED:
+        return None
+    advice = {
+        "PROVISIONING": "its Maventa account is still being created; send the invoice again once it is ready",
+        "EXISTING_ACCOUNT": "its business id already has a Maventa account used elsewhere; link it with the "
+        "account's API keys or choose send-only with Netvisor customer service",
+        "NOT_LINKED": "the customer declined to link its Maventa account; link it to send e-invoices",
+        "RELEASED": "the company has left Netvisor and its Maventa account was handed over",
+        "NEEDS_SUPPORT": "its Maventa connection needs Netvisor customer service's attention; contact them",
+    }.get(company.state, "contact Netvisor customer service")
+    return f"Company {company_id} cannot send e-invoices in state {company.state}: {advice}."
+
+
+@dataclass(frozen=True)
+class _Account:
+    credentials: MaventaCredentials
+    organisation_id: str
+
+
+def _maventa_status(invoice: Invoice) -> DeliveryStatus:
+    return _MAVENTA_STATUSES.get(invoice.status or "", DeliveryStatus.PENDING)
+
+
+def _failure_reason(invoice: Invoice) -> str | None:
+    """The latest ERROR action's message: Maventa's own words on why delivery failed."""
+    errors = [action.message for action in invoice.actions if action.type == "ERROR" and action.message]
+    return errors[-1] if errors else None
+
+
+class SalesInvoiceActivities:
+    def __init__(
+        self,
+        maventa: MaventaClient,
+        netvisor: NetvisorClient,
+        sessions: Sessions,
+        documents: OutboundDocuments,
+    ) -> None:
+        self._maventa = maventa
+        self._netvisor = netvisor
+        self._sessions = sessions
+        self._documents = documents
+
+    def _sending_account(self, company_id: str) -> _Account:
+        """The company's Maventa credentials, read here so the key never enters a payload."""
+        with unit_of_work(self._sessions) as session:
+            company = get_company(session, company_id)
+            refusal = sending_refusal(company_id, company)
+            if refusal is not None:
+                raise ApplicationError(refusal, type=SENDING_NOT_ALLOCATED, non_retryable=True)
+            assert company is not None
+            if company.maventa_company_uuid is None or company.credentials_ref is None:
+                raise ApplicationError(
+                    f"Company {company_id} has no Maventa account keys recorded; contact Netvisor customer "
+                    "service.",
+                    type=SENDING_NOT_ALLOCATED,
+                    non_retryable=True,
+                )
+            key = get_secret(session, company.credentials_ref)
+            return _Account(
+                credentials=MaventaCredentials(company_uuid=company.maventa_company_uuid, user_api_key=key),
+                organisation_id=normalise_business_id(company.business_id),
+            )
+
+    def _stored(self, company_id: str, invoice_key: str) -> tuple[StoredSubmission, bytes]:
+        try:
+            return self._documents.package(company_id, invoice_key)
+        except DocumentMissing as error:
+            raise ApplicationError(
+                f"{error}; submit the invoice again", type="DocumentMissing", non_retryable=True
+            ) from None
+
+    @activity.defn
+    async def upload_sales_invoice(self, request: UploadRequest) -> Uploaded:
+        """Upload with the invoice's fixed uuid; a retry after a timeout finds the invoice already made."""
+        account = await asyncio.to_thread(self._sending_account, request.company_id)
+        submission, content = await asyncio.to_thread(self._stored, request.company_id, request.invoice_key)
+        try:
+            invoice = await self._maventa.send_invoice(
+                account.credentials,
+                content,
+                submission.filename,
+                uuid=request.uuid,
+                recipient_eia=submission.route.einvoice_address,
+                recipient_operator=submission.route.operator,
+                document_format=submission.document_format,
+            )
+        except MaventaRequestError as error:
+            raise ApplicationError(
+                f"Maventa refused the invoice: {error.message}", type=MAVENTA_REJECTED, non_retryable=True
+            ) from None
+        except MaventaUnavailable as error:
+            raise ApplicationError(
+                f"Maventa was unavailable: {error.message}",
+                type="MaventaUnavailable",
+                next_retry_delay=timedelta(seconds=error.retry_after_s) if error.retry_after_s else None,
+            ) from None
+
+        def record() -> None:
+            with unit_of_work(self._sessions) as session:
+                mark_uploaded(session, request.company_id, request.invoice_key, invoice.id)
+
+        await asyncio.to_thread(record)
+        return Uploaded(maventa_invoice_id=invoice.id, status=_maventa_status(invoice))
+
+    @activity.defn
+    async def check_delivery(self, check: DeliveryCheck) -> DeliveryOutcome:
+        """Maventa's view of the invoice now: the backstop for a webhook that never came."""
+        account = await asyncio.to_thread(self._sending_account, check.company_id)
+        try:
+            invoice = await self._maventa.get_invoice(account.credentials, check.maventa_invoice_id)
+        except MaventaRequestError as error:
+            raise ApplicationError(
+                f"Maventa refused to show the invoice: {error.message}",
+                type=MAVENTA_REJECTED,
+                non_retryable=True,
+            ) from None
+        except MaventaUnavailable as error:
+            raise ApplicationError(
+                f"Maventa was unavailable: {error.message}", type="MaventaUnavailable"
+            ) from None
+        status = _maventa_status(invoice)
+        detail = _failure_reason(invoice) if status == DeliveryStatus.FAILED else None
+        return DeliveryOutcome(status=status, detail=detail)
+
+    @activity.defn
+    async def report_status(self, report: StatusReport) -> None:
+        """Record the change in the store (what the API shows), then tell Netvisor; both are idempotent."""
+
+        def record() -> str:
+            with unit_of_work(self._sessions) as session:
+                record_status(
+                    session,
+                    report.company_id,
+                    report.invoice_key,
+                    report.status.value,
+                    at=report.at,
+                    detail=report.detail,
+                )
+                company = get_company(session, report.company_id)
+                assert company is not None, "a company with a sent invoice is in the projection"
+                return normalise_business_id(company.business_id)
+
+        organisation_id = await asyncio.to_thread(record)
+        try:
+            await self._netvisor.report_sales_invoice_status(
+                organisation_id, report.invoice_key, report.status.value, report.detail
+            )
+        except NetvisorRejected as error:
+            raise ApplicationError(
+                f"Netvisor refused the delivery status: {error.message}",
+                type="NetvisorRejected",
+                non_retryable=True,
+            ) from None
+        except NetvisorUnavailable as error:
+            raise ApplicationError(
+                f"Netvisor was unavailable: {error.message}", type="NetvisorUnavailable"
+            ) from None

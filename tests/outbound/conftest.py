@@ -1,0 +1,247 @@
+"""The outbound path as it runs: the API, a worker, the Maventa and Netvisor sandboxes, on loopback sockets.
+
+One stack serves the whole package; every test acts for its own company (a fresh business id at the Maventa
+sandbox, a projection row in the store) and its own invoice keys, so tests never see each other's invoices.
+"""
+
+import asyncio
+import random
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from fastapi import FastAPI, Request
+from pydantic import SecretStr
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.sales_invoice import SalesInvoiceActivities
+from activities.sales_invoice_documents import OutboundDocuments
+from clients.maventa import MaventaClient, MaventaCredentials
+from clients.netvisor import NetvisorClient
+from sandbox.maventa import create_app as create_maventa_sandbox
+from sandbox.maventa.config import MaventaSandboxConfig
+from sandbox.netvisor import NetvisorSandboxConfig
+from sandbox.netvisor import create_app as create_netvisor_sandbox
+from settings import Settings
+from starters.api.app import create_app
+from starters.sales_invoices import notify_delivery_event
+from store.companies import CompanyChanges, upsert_company
+from store.database import Sessions, unit_of_work
+from store.schema import migrate
+from store.vault import put_secret
+from workers.client import connect_temporal
+from workflows.sales_invoice import SalesInvoiceWorkflow
+from workflows.sales_invoice_models import DELIVERED_EVENT, FAILED_EVENT
+
+NETVISOR_TOKEN = "test-netvisor-token"
+MAVENTA_TIMEOUT_S = 1.0
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
+T = TypeVar("T")
+
+
+def new_business_id() -> str:
+    """A fresh Y-tunnus with a valid check digit."""
+    while True:
+        body = f"{random.randrange(1_000_000, 9_999_999):07d}"
+        remainder = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11
+        if remainder != 1:
+            return f"{body}-{0 if remainder == 0 else 11 - remainder}"
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[str]:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        listener.close()
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout_s: float = 20.0) -> T:
+    """Poll until probe answers something truthy; fail with the last answer after timeout_s."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        answer = await probe()
+        if answer:
+            return answer
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"condition not met within {timeout_s} s")
+        await asyncio.sleep(0.1)
+
+
+@dataclass
+class TestCompany:
+    company_id: str
+    business_id: str
+    credentials: MaventaCredentials
+
+
+@dataclass
+class Stack:
+    api: httpx.AsyncClient
+    sandbox: httpx.AsyncClient
+    maventa_url: str
+    netvisor_url: str
+    webhook_url: str
+    client: Client
+    sessions: Sessions
+    settings: Settings
+    maventa: MaventaClient
+
+    async def company(self, state: str = "ACTIVE", *, webhooks: bool = True) -> TestCompany:
+        """A company with a Maventa account at the sandbox and the given state in the projection."""
+        business_id = new_business_id()
+        company_id = f"nv-{uuid.uuid4().hex[:12]}"
+        created = await self.sandbox.post(
+            f"{self.maventa_url}/_sandbox/accounts", json={"business_id": business_id, "name": "Myyjä Oy"}
+        )
+        created.raise_for_status()
+        account = created.json()
+        credentials = MaventaCredentials(
+            company_uuid=account["company_uuid"], user_api_key=SecretStr(account["user_api_key"])
+        )
+
+        def record() -> None:
+            with unit_of_work(self.sessions) as session:
+                ref = put_secret(session, company_id, "maventa_user_api_key", credentials.user_api_key)
+                upsert_company(
+                    session,
+                    company_id,
+                    CompanyChanges(
+                        business_id=business_id,
+                        name="Myyjä Oy",
+                        state=state,
+                        maventa_company_uuid=credentials.company_uuid,
+                        credentials_ref=ref,
+                    ),
+                )
+
+        await asyncio.to_thread(record)
+        if webhooks:
+            await self.maventa.subscribe_notifications(
+                credentials, self.webhook_url, [DELIVERED_EVENT, FAILED_EVENT], destination_type="WEBHOOK"
+            )
+        return TestCompany(company_id=company_id, business_id=business_id, credentials=credentials)
+
+    async def sent_at_maventa(self, business_id: str) -> list[dict[str, Any]]:
+        url = f"{self.maventa_url}/_sandbox/companies/{business_id}/sent-invoices"
+        response = await self.sandbox.get(url)
+        response.raise_for_status()
+        return list(response.json())
+
+    async def netvisor_status(self, invoice_key: str) -> dict[str, Any] | None:
+        response = await self.sandbox.get(f"{self.netvisor_url}/_sandbox/sales-invoices/{invoice_key}")
+        return dict(response.json()) if response.status_code == 200 else None
+
+    async def status(self, company_id: str, invoice_key: str) -> dict[str, Any]:
+        response = await self.api.get(f"/v1/companies/{company_id}/sales-invoices/{invoice_key}")
+        response.raise_for_status()
+        return dict(response.json())
+
+    async def settled(self, company_id: str, invoice_key: str, status: str) -> dict[str, Any]:
+        async def probe() -> dict[str, Any] | None:
+            view = await self.status(company_id, invoice_key)
+            return view if view["status"] == status else None
+
+        return await eventually(probe)
+
+    async def maventa_control(self, path: str, body: dict[str, Any] | None = None) -> None:
+        response = await self.sandbox.request(
+            "PUT" if path == "faults" else "POST", f"{self.maventa_url}/_sandbox/{path}", json=body
+        )
+        response.raise_for_status()
+
+
+def _webhook_receiver(client: Client, sessions: Sessions) -> FastAPI:
+    """Stands in for the API's webhook route: hands Maventa's delivery events to notify_delivery_event."""
+    app = FastAPI()
+
+    @app.post("/hook")
+    async def hook(request: Request) -> dict[str, bool]:
+        body = await request.json()
+        known = await notify_delivery_event(client, body["invoice_id"], body["event"], sessions=sessions)
+        return {"known": known}
+
+    return app
+
+
+@pytest_asyncio.fixture(scope="package", loop_scope="session")
+async def stack(
+    temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    folder: Path = tmp_path_factory.mktemp("outbound")
+    store_url = f"sqlite:///{folder / 'service.db'}"
+    await asyncio.to_thread(migrate, store_url)
+    netvisor_config = NetvisorSandboxConfig(database_url=f"sqlite:///{folder / 'netvisor.db'}")
+    maventa_config = MaventaSandboxConfig(database_url=f"sqlite:///{folder / 'maventa.db'}")
+    async with AsyncExitStack() as exits:
+        maventa_url = await exits.enter_async_context(serving(create_maventa_sandbox(maventa_config)))
+        netvisor_url = await exits.enter_async_context(serving(create_netvisor_sandbox(netvisor_config)))
+        settings = Settings(
+            data_dir=folder,
+            database_url=store_url,
+            temporal_address=temporal_env.client.service_client.config.target_host,
+            temporal_task_queue=f"outbound-{uuid.uuid4()}",
+            api_netvisor_token=SecretStr(NETVISOR_TOKEN),
+            maventa_base_url=maventa_url,
+            netvisor_base_url=netvisor_url,
+            netvisor_partner_id=netvisor_config.partner_id,
+            netvisor_partner_key=netvisor_config.partner_key,
+            netvisor_customer_id=netvisor_config.customer_id,
+            netvisor_customer_key=netvisor_config.customer_key,
+        )
+        sessions = Sessions.for_url(store_url)
+        exits.callback(sessions.dispose)
+        client = await connect_temporal(settings)
+        maventa = MaventaClient(maventa_url, settings.maventa_vendor_api_key, timeout_s=MAVENTA_TIMEOUT_S)
+        exits.push_async_callback(maventa.aclose)
+        netvisor = NetvisorClient.from_settings(settings)
+        exits.push_async_callback(netvisor.aclose)
+        documents = OutboundDocuments.from_settings(settings)
+        activities = SalesInvoiceActivities(maventa, netvisor, sessions, documents)
+        worker = Worker(
+            client,
+            task_queue=settings.temporal_task_queue,
+            workflows=[SalesInvoiceWorkflow],
+            activities=[activities.upload_sales_invoice, activities.check_delivery, activities.report_status],
+        )
+        await exits.enter_async_context(worker)
+        webhook_url = await exits.enter_async_context(serving(_webhook_receiver(client, sessions)))
+        api_url = await exits.enter_async_context(serving(create_app(settings)))
+        api = await exits.enter_async_context(
+            httpx.AsyncClient(
+                base_url=api_url, headers={"Authorization": f"Bearer {NETVISOR_TOKEN}"}, timeout=30
+            )
+        )
+        sandbox = await exits.enter_async_context(httpx.AsyncClient(timeout=30))
+        yield Stack(
+            api=api,
+            sandbox=sandbox,
+            maventa_url=maventa_url,
+            netvisor_url=netvisor_url,
+            webhook_url=f"{webhook_url}/hook",
+            client=client,
+            sessions=sessions,
+            settings=settings,
+            maventa=maventa,
+        )

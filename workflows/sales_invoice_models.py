@@ -1,0 +1,123 @@
+"""The sales-invoice delivery workflow's vocabulary (R5): its state, the webhook signal, activity payloads.
+
+Everything here crosses Temporal as a payload, so it stays small: the document itself is kept by the service
+(activities/sales_invoice_documents.py) and only named by company and invoice key.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+WORKFLOW_ID_PREFIX = "sales-invoice-"
+MAVENTA_UUID_NAMESPACE = uuid.UUID("6f1d5c1e-8c1a-4b7e-9a52-3d0f4c8e2b10")
+"""Fixed forever: changing it would give every invoice key a new Maventa uuid, i.e. a second invoice."""
+
+DELIVERED_EVENT = "DOCUMENTS.INVOICE.DELIVERED"
+FAILED_EVENT = "DOCUMENTS.INVOICE.FAILED"
+
+
+class DeliveryStatus(StrEnum):
+    """Where a sales invoice is; Netvisor is told of every change."""
+
+    SUBMITTED = "SUBMITTED"
+    """Accepted by the service, not yet at Maventa."""
+    PENDING = "PENDING"
+    """At Maventa, on its way to the recipient."""
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+    """Maventa could not deliver it; the detail says why."""
+    REJECTED = "REJECTED"
+    """Never left: sending is not allocated, or Maventa refused the upload. The same key may be sent again."""
+    UNCONFIRMED = "UNCONFIRMED"
+    """Maventa had not confirmed delivery when tracking ended; the invoice may still arrive."""
+
+
+SETTLED = frozenset(
+    {DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.REJECTED, DeliveryStatus.UNCONFIRMED}
+)
+
+
+def workflow_id(company_id: str, invoice_key: str) -> str:
+    return f"{WORKFLOW_ID_PREFIX}{company_id}-{invoice_key}"
+
+
+def maventa_uuid(company_id: str, invoice_key: str) -> str:
+    """The upload's idempotency key: the same company and invoice key always make the same Maventa uuid."""
+    return str(uuid.uuid5(MAVENTA_UUID_NAMESPACE, f"{company_id}/{invoice_key}"))
+
+
+class Route(BaseModel):
+    """Where the invoice goes: the recipient's e-invoice address (OVT or IBAN) and its operator."""
+
+    einvoice_address: str
+    operator: str
+
+
+class Tracking(BaseModel):
+    """How long and how often to ask Maventa when no webhook tells the outcome."""
+
+    first_check_after: timedelta = timedelta(minutes=1)
+    longest_check_interval: timedelta = timedelta(hours=6)
+    give_up_after: timedelta = timedelta(days=14)
+
+
+class SalesInvoiceInput(BaseModel):
+    company_id: str
+    invoice_key: str
+    route: Route
+    tracking: Tracking = Field(default_factory=Tracking)
+
+
+class StatusChange(BaseModel):
+    status: DeliveryStatus
+    at: datetime
+    detail: str | None = None
+
+
+class DeliveryEvent(BaseModel):
+    """A Maventa webhook about this invoice (DOCUMENTS.INVOICE.DELIVERED or .FAILED)."""
+
+    event: str
+    maventa_invoice_id: str
+
+
+class SalesInvoiceState(BaseModel):
+    company_id: str
+    invoice_key: str
+    uuid: str
+    route: Route
+    status: DeliveryStatus = DeliveryStatus.SUBMITTED
+    maventa_invoice_id: str | None = None
+    history: list[StatusChange] = Field(default_factory=list)
+    delivery_event: DeliveryEvent | None = None
+
+
+class UploadRequest(BaseModel):
+    company_id: str
+    invoice_key: str
+    uuid: str
+
+
+class Uploaded(BaseModel):
+    maventa_invoice_id: str
+    status: DeliveryStatus
+
+
+class DeliveryCheck(BaseModel):
+    company_id: str
+    maventa_invoice_id: str
+
+
+class DeliveryOutcome(BaseModel):
+    status: DeliveryStatus
+    detail: str | None = None
+
+
+class StatusReport(BaseModel):
+    company_id: str
+    invoice_key: str
+    status: DeliveryStatus
+    at: datetime
+    detail: str | None = None
