@@ -31,5 +31,8 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
 
+migrate: $(STAMP)
+	$(BIN)/python -m store migrate
+
 clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache
