@@ -13,17 +13,38 @@ from domain.finvoice.received_invoice import (
     ReceivedSeller,
     Routing,
 )
+from domain.finvoice.renderer import InvalidMessage, render_finvoice
+from domain.finvoice.sales_invoice import (
+    InvoiceKind,
+    SalesAddress,
+    SalesBuyer,
+    SalesInvoice,
+    SalesInvoiceRow,
+    SalesSeller,
+    VatBreakdown,
+    VatCategory,
+)
 
 __all__ = [
     "AttachmentKind",
     "AttachmentReference",
     "DocumentFormat",
+    "InvalidMessage",
+    "InvoiceKind",
     "PostalAddress",
     "ReceivedBuyer",
     "ReceivedInvoice",
     "ReceivedInvoiceRow",
     "ReceivedSeller",
     "Routing",
+    "SalesAddress",
+    "SalesBuyer",
+    "SalesInvoice",
+    "SalesInvoiceRow",
+    "SalesSeller",
     "UnparsableInvoice",
+    "VatBreakdown",
+    "VatCategory",
     "parse_invoice",
+    "render_finvoice",
 ]
