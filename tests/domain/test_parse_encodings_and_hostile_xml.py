@@ -185,3 +185,50 @@ def test_hardened_parser_itself_refuses_entities_even_without_the_byte_check() -
     )
     with pytest.raises(XmlRejected):
         parse_xml(bomb_utf16.encode("utf-16"))
+
+
+def test_ubl_credit_note() -> None:
+    document = b"""<?xml version="1.0" encoding="UTF-8"?>
+<CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+  xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+  xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
+  <cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>
+  <cbc:ID>CN-9</cbc:ID>
+  <cbc:IssueDate>2026-02-03</cbc:IssueDate>
+  <cbc:DocumentCurrencyCode>EUR</cbc:DocumentCurrencyCode>
+  <cac:AccountingSupplierParty><cac:Party>
+    <cbc:EndpointID schemeID="0216">003721291126</cbc:EndpointID>
+    <cac:PartyLegalEntity><cbc:RegistrationName>Myyja Oy</cbc:RegistrationName>
+      <cbc:CompanyID>2129112-6</cbc:CompanyID></cac:PartyLegalEntity>
+  </cac:Party></cac:AccountingSupplierParty>
+  <cac:AccountingCustomerParty><cac:Party><cac:PartyName><cbc:Name>Ostaja</cbc:Name></cac:PartyName>
+  </cac:Party></cac:AccountingCustomerParty>
+  <cac:TaxTotal><cbc:TaxAmount currencyID="EUR">25.50</cbc:TaxAmount></cac:TaxTotal>
+  <cac:LegalMonetaryTotal>
+    <cbc:TaxExclusiveAmount currencyID="EUR">100.00</cbc:TaxExclusiveAmount>
+    <cbc:TaxInclusiveAmount currencyID="EUR">125.50</cbc:TaxInclusiveAmount>
+  </cac:LegalMonetaryTotal>
+  <cac:CreditNoteLine><cbc:ID>1</cbc:ID><cbc:CreditedQuantity unitCode="C62">1</cbc:CreditedQuantity>
+    <cbc:LineExtensionAmount currencyID="EUR">100.00</cbc:LineExtensionAmount>
+    <cac:Item><cbc:Name>Palautus</cbc:Name></cac:Item>
+    <cac:Price><cbc:PriceAmount currencyID="EUR">100.00</cbc:PriceAmount></cac:Price>
+  </cac:CreditNoteLine>
+</CreditNote>"""
+    invoice = parse_invoice(document)
+    assert invoice.format == DocumentFormat.PEPPOL_BIS
+    assert invoice.credit_note
+    assert invoice.number == "CN-9"
+    assert invoice.total_including_vat == Decimal("125.50")
+    assert invoice.seller.einvoice_address == "0216:003721291126"
+    assert invoice.rows[0].description == "Palautus"
+    assert invoice.rows[0].quantity == Decimal(1)
+    assert invoice.due_date is None
+
+
+def test_teapps_with_two_invoices_is_refused() -> None:
+    document = (
+        b"<INVOICE_CENTER><CONTENT_FRAME><INVOICES><INVOICE/><INVOICE/></INVOICES></CONTENT_FRAME>"
+        b"</INVOICE_CENTER>"
+    )
+    with pytest.raises(UnparsableInvoice, match="holds 2 invoices"):
+        parse_invoice(document)
