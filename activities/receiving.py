@@ -1,10 +1,10 @@
 """Opening receiving when the purchase module opens (R2): Maventa's operator network (VISMA) and scanning."""
 
-from clients.maventa import MaventaClient, NetworkProfile
 from temporalio import activity
 
 from activities.credentials import account_credentials
 from activities.maventa_failures import maventa_failures
+from clients.maventa import MaventaClient, NetworkProfile
 from store.database import Sessions
 from workflows.connection_models import AccountRef, Networks
 

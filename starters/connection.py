@@ -66,11 +66,16 @@ class ConnectionOptions(BaseModel):
 
     task_queue: str
     bank_check_every: timedelta = DEFAULT_BANK_CHECK_EVERY
+    bank_checks_on_any_day: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ConnectionOptions":
         seconds = getattr(settings, "bank_network_check_seconds", DEFAULT_BANK_CHECK_EVERY.total_seconds())
-        return cls(task_queue=settings.temporal_task_queue, bank_check_every=timedelta(seconds=seconds))
+        return cls(
+            task_queue=settings.temporal_task_queue,
+            bank_check_every=timedelta(seconds=seconds),
+            bank_checks_on_any_day=getattr(settings, "bank_network_check_any_day", False),
+        )
 
 
 def _handle(client: Client, company_id: str) -> WorkflowHandle[ConnectionWorkflow, None]:
@@ -111,7 +116,12 @@ async def report_company(
     )
     return await client.start_workflow(
         ConnectionWorkflow.run,
-        ConnectionInput(company_id=company_id, company=report, bank_check_every=options.bank_check_every),
+        ConnectionInput(
+            company_id=company_id,
+            company=report,
+            bank_check_every=options.bank_check_every,
+            bank_checks_on_any_day=options.bank_checks_on_any_day,
+        ),
         id=workflow_id(company_id),
         task_queue=options.task_queue,
         start_signal="report_company",

@@ -97,9 +97,11 @@ def on_the_finnish_calendar(compute: Callable[[], ResultT]) -> ResultT:
         return compute()
 
 
-def next_bank_check(after: datetime, every: timedelta) -> datetime:
+def next_bank_check(after: datetime, every: timedelta, *, any_day: bool = False) -> datetime:
     """`every` later, or the start of the next Finnish banking day when that would not be a banking day."""
     candidate = after + every
+    if any_day:
+        return candidate
     day = helsinki_date(candidate)
     banking_day = on_the_finnish_calendar(lambda: banking_day_on_or_after(day))
     if banking_day != day:
@@ -404,7 +406,9 @@ class ConnectionWorkflow:
         state.bank_network = BankNetwork(
             requested_at=requested_at,
             deadline=on_the_finnish_calendar(lambda: bank_network_deadline(requested_at)).astimezone(UTC),
-            next_check_at=next_bank_check(requested_at, self._input.bank_check_every),
+            next_check_at=next_bank_check(
+                requested_at, self._input.bank_check_every, any_day=self._input.bank_checks_on_any_day
+            ),
         )
         if bank.statuses.get(BANK_NETWORK) == "active":
             state.bank_network.confirmed_at = requested_at
@@ -436,7 +440,9 @@ class ConnectionWorkflow:
             if isinstance(error.cause, ApplicationError) and error.cause.non_retryable:
                 self._fail(Step.CHECKING_BANK_NETWORK, error)
             else:
-                bank.next_check_at = next_bank_check(workflow.now(), self._input.bank_check_every)
+                bank.next_check_at = next_bank_check(
+                    workflow.now(), self._input.bank_check_every, any_day=self._input.bank_checks_on_any_day
+                )
                 workflow.logger.warning("bank-network check failed; trying again at the next check")
             return
         now = workflow.now()
@@ -446,7 +452,9 @@ class ConnectionWorkflow:
         if networks.statuses.get(BANK_NETWORK) == "active":
             bank.confirmed_at = now
         else:
-            bank.next_check_at = next_bank_check(now, self._input.bank_check_every)
+            bank.next_check_at = next_bank_check(
+                now, self._input.bank_check_every, any_day=self._input.bank_checks_on_any_day
+            )
 
     async def _connect(self) -> None:
         """R7: Maventa becomes the company's e-invoice address in Netvisor, and the connection is complete."""
@@ -519,7 +527,7 @@ class ConnectionWorkflow:
     def _fail(self, step: Step, error: ActivityError) -> None:
         cause = error.cause
         detail = cause.message if isinstance(cause, ApplicationError) else error.message
-        reason = f"{step.value.capitalize()} failed: {detail.rstrip('.')}."
+        reason = f"{step.value[0].upper()}{step.value[1:]} failed: {detail.rstrip('.')}."
         self._state.failure = Failure(step=step, reason=reason, at=workflow.now())
         workflow.logger.warning("%s failed; waiting for support", step.value)
 

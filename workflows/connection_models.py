@@ -197,6 +197,8 @@ class ConnectionInput(BaseModel):
     company: CompanyReport
     bank_check_every: timedelta = timedelta(hours=4)
     """How often the BANK profile is checked on banking days while waiting (seconds in `make run`)."""
+    bank_checks_on_any_day: bool = False
+    """Check on weekends and holidays too: only for `make run`, so a demo on a Saturday does not wait."""
     answer_within: timedelta = timedelta(seconds=20)
     """How long "Create Maventa connection" and retry wait for an outcome before answering IN_PROGRESS."""
     carried: ConnectionState | None = None

@@ -19,7 +19,7 @@ from tests.workflows.connection_fakes import (
     skip_to,
     view_when,
 )
-from workflows.connection import ConnectionWorkflow
+from workflows.connection import ConnectionWorkflow, next_bank_check
 from workflows.connection_models import ActionRequest
 from workflows.search_attributes import BANK_NETWORK_DEADLINE, MAVENTA_STATE, NEEDS_SUPPORT
 
@@ -137,3 +137,22 @@ async def test_support_checks_now_and_the_company_connects_at_once(
 async def _event_count(handle: WorkflowHandle[ConnectionWorkflow, None]) -> int:
     history = await handle.fetch_history()
     return len(history.events)
+
+
+@pytest.mark.parametrize(
+    ("after", "any_day", "expected"),
+    [
+        pytest.param(
+            helsinki(2026, 12, 8, 10), False, helsinki(2026, 12, 8, 14), id="Tuesday: 4 hours later"
+        ),
+        pytest.param(
+            helsinki(2026, 12, 4, 22), False, helsinki(2026, 12, 7), id="Friday night: Monday 00:00"
+        ),
+        pytest.param(
+            helsinki(2026, 12, 23, 22), False, helsinki(2026, 12, 28), id="before Christmas: Mon 28"
+        ),
+        pytest.param(helsinki(2026, 12, 4, 22), True, helsinki(2026, 12, 5, 2), id="make run: any day"),
+    ],
+)
+def test_bank_network_checks_fall_on_banking_days(after: datetime, any_day: bool, expected: datetime) -> None:
+    assert next_bank_check(after, timedelta(hours=4), any_day=any_day) == expected

@@ -1,0 +1,154 @@
+"""Founding to CONNECTED through the HTTP API, with the real worker, both sandboxes and the dev server."""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from sandbox.netvisor import create_app as create_netvisor_sandbox
+from settings import Settings
+from starters.api.app import create_app
+from store.schema import migrate
+from tests.sandbox.maventa import serving as maventa
+from tests.sandbox.netvisor import serving as netvisor
+from workers.client import connect_temporal
+from workers.dependencies import open_dependencies
+from workers.worker import build_worker
+
+NETVISOR = {"Authorization": "Bearer e2e-netvisor-token"}
+SUPPORT = {"Authorization": "Bearer e2e-support-token"}
+
+
+@dataclass
+class Stack:
+    api: httpx.AsyncClient
+    maventa: maventa.MaventaSandbox
+    netvisor: httpx.AsyncClient
+    temporal: Client
+
+
+@asynccontextmanager
+async def running_stack(temporal_env: WorkflowEnvironment, data_dir: Path) -> AsyncIterator[Stack]:
+    async with (
+        maventa.running_sandbox() as maventa_sandbox,
+        netvisor.serve(create_netvisor_sandbox(netvisor.sandbox_config())) as netvisor_url,
+    ):
+        settings = Settings(
+            data_dir=data_dir,
+            database_url=f"sqlite:///{data_dir / 'service.db'}",
+            api_netvisor_token=SecretStr("e2e-netvisor-token"),
+            api_support_token=SecretStr("e2e-support-token"),
+            temporal_address=temporal_env.client.service_client.config.target_host,
+            temporal_task_queue=f"e2e-{uuid.uuid4()}",
+            maventa_base_url=maventa_sandbox.url,
+            maventa_vendor_api_key=SecretStr(maventa.VENDOR_KEY),
+            maventa_partner_company_uuid=maventa.PARTNER_UUID,
+            maventa_partner_user_api_key=SecretStr(maventa.PARTNER_USER_KEY),
+            netvisor_base_url=netvisor_url,
+            netvisor_partner_id=netvisor.PARTNER_ID,
+            netvisor_partner_key=SecretStr(netvisor.PARTNER_KEY),
+            netvisor_customer_id=netvisor.CUSTOMER_ID,
+            netvisor_customer_key=SecretStr(netvisor.CUSTOMER_KEY),
+        )
+        migrate(settings.store_url)
+        client = await connect_temporal(settings)
+        async with (
+            open_dependencies(settings) as dependencies,
+            build_worker(client, settings, dependencies),
+            maventa.serve(create_app(settings)) as api_url,
+            httpx.AsyncClient(base_url=api_url, timeout=30) as api,
+            httpx.AsyncClient(base_url=netvisor_url, timeout=10) as netvisor_http,
+        ):
+            yield Stack(api=api, maventa=maventa_sandbox, netvisor=netvisor_http, temporal=client)
+
+
+def company(business_id: str, *, purchases: bool = True) -> dict[str, Any]:
+    return {
+        "business_id": business_id,
+        "name": "Päästä Päähän Oy",
+        "email": "talous@paasta.fi",
+        "address": {"street": "Testikatu 1", "post_code": "00100", "city": "Helsinki", "country": "FI"},
+        "modules": {"sales": True, "purchases": purchases},
+    }
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], within_s: float = 20) -> Any:
+    """The first truthy result of `check`, polled; fails the test if there is none in time."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while True:
+        result = await check()
+        if result:
+            return result
+        assert asyncio.get_running_loop().time() < deadline, "gave up waiting"
+        await asyncio.sleep(0.2)
+
+
+async def test_a_company_put_through_the_api_reaches_connected(
+    temporal_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    company_id = f"e2e-{uuid.uuid4().hex[:8]}"
+    bid = maventa.business_id()
+    async with running_stack(temporal_env, tmp_path) as stack:
+        without_token = await stack.api.put(f"/v1/companies/{company_id}", json=company(bid))
+        bad_business_id = await stack.api.put(
+            f"/v1/companies/{company_id}", json=company("1572860-1"), headers=NETVISOR
+        )
+        unknown = await stack.api.get(f"/v1/companies/{company_id}/maventa", headers=NETVISOR)
+
+        accepted = await stack.api.put(f"/v1/companies/{company_id}", json=company(bid), headers=NETVISOR)
+
+        async def receiving() -> dict[str, Any] | None:
+            view = (await stack.api.get(f"/v1/companies/{company_id}/maventa", headers=NETVISOR)).json()
+            return view if view["state"] == "RECEIVING" else None
+
+        waiting = await eventually(receiving)
+        await stack.maventa.control("POST", f"/companies/{bid}/bank-network/confirm")
+        checked = await stack.api.post(
+            f"/v1/support/companies/{company_id}/bank-network/check", headers=SUPPORT
+        )
+        connected = (await stack.api.get(f"/v1/companies/{company_id}/maventa", headers=NETVISOR)).json()
+        addresses = (await stack.netvisor.get(f"/_sandbox/companies/{bid}/invoicing-addresses")).json()
+
+        async def found_by_visibility() -> list[str]:
+            query = f"MaventaState='CONNECTED' AND NetvisorCompanyId='{company_id}'"
+            return [execution.id async for execution in stack.temporal.list_workflows(query)]
+
+        listed = await eventually(found_by_visibility)
+        support_list = (await stack.api.get("/v1/support/companies?state=CONNECTED", headers=SUPPORT)).json()
+        retry_refused = await stack.api.post(f"/v1/support/companies/{company_id}/retry", headers=SUPPORT)
+
+    assert without_token.status_code == 401
+    assert bad_business_id.status_code == 422
+    assert bad_business_id.json()["error"]["code"] == "invalid_business_id"
+    assert "business_id" in bad_business_id.json()["error"]["message"]
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_company"
+
+    assert accepted.status_code == 202
+    assert accepted.json() == {
+        "company_id": company_id,
+        "workflow_id": f"maventa-connection-{company_id}",
+        "state": "PROVISIONING",
+    }
+    assert waiting["bank_network"]["deadline"] is not None and waiting["networks"]["bank"] == "pending"
+    assert waiting["networks"]["operator"] == "active" and waiting["networks"]["scan"] == "active"
+    assert waiting["api_key_masked"].startswith("****") and len(waiting["api_key_masked"]) == 8
+
+    assert checked.status_code == 200 and checked.json()["state"] == "CONNECTED"
+    assert connected["state"] == "CONNECTED"
+    assert connected["einvoice_address"] == "0037" + bid.replace("-", "")
+    assert connected["operator"] == "003721291126"
+    assert connected["sending_allocated"] is True
+    assert [(a["einvoice_address"], a["operator"]) for a in addresses] == [
+        (connected["einvoice_address"], "003721291126")
+    ]
+    assert listed == [f"maventa-connection-{company_id}"]
+    assert company_id in [row["company_id"] for row in support_list["companies"]]
+    assert retry_refused.status_code == 409 and "Nothing to retry" in retry_refused.json()["error"]["message"]
