@@ -1,11 +1,33 @@
 """The one list of what the worker runs: add workflow classes to WORKFLOWS, activities in activities_for."""
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from activities.account import AccountActivities
+from activities.addresses import AddressActivities
+from activities.bank_network import BankNetworkActivities
+from activities.billing import BillingActivities
+from activities.inbound import inbound_activities
+from activities.projection import ProjectionActivities
+from activities.receiving import ReceivingActivities
+from activities.sales_invoice import SalesInvoiceActivities
+from activities.sales_invoice_documents import OutboundDocuments
+from clients.maventa import MaventaCredentials
+from domain.pricing import configured_price_list
 from workers.dependencies import Dependencies
+from workflows.billing import BillingWorkflow, MonthlyBillingWorkflow
+from workflows.connection import ConnectionWorkflow
+from workflows.inbox import InboxWorkflow
+from workflows.sales_invoice import SalesInvoiceWorkflow
 
-WORKFLOWS: Sequence[type] = ()
+WORKFLOWS: Sequence[type] = (
+    ConnectionWorkflow,
+    BillingWorkflow,
+    MonthlyBillingWorkflow,
+    SalesInvoiceWorkflow,
+    InboxWorkflow,
+)
 
 
 def activities_for(dependencies: Dependencies) -> list[Callable[..., Any]]:
@@ -13,4 +35,46 @@ def activities_for(dependencies: Dependencies) -> list[Callable[..., Any]]:
 
     E.g. `MaventaActivities(dependencies.maventa).create_user`.
     """
-    return []
+    billing = BillingActivities(
+        dependencies.netvisor, dependencies.sessions, configured_price_list(os.environ)
+    )
+    sales_invoices = SalesInvoiceActivities(
+        dependencies.maventa,
+        dependencies.netvisor,
+        dependencies.sessions,
+        OutboundDocuments.from_settings(dependencies.settings),
+    )
+    return [
+        *connection_activities(dependencies),
+        billing.companies_to_bill,
+        billing.bill_company,
+        sales_invoices.upload_sales_invoice,
+        sales_invoices.check_delivery,
+        sales_invoices.report_status,
+        *inbound_activities(dependencies),
+    ]
+
+
+def connection_activities(dependencies: Dependencies) -> list[Callable[..., Any]]:
+    """The connection lifecycle's activities (workflows/connection.py)."""
+    settings = dependencies.settings
+    partner = MaventaCredentials(
+        company_uuid=settings.maventa_partner_company_uuid, user_api_key=settings.maventa_partner_user_api_key
+    )
+    account = AccountActivities(dependencies.maventa, dependencies.sessions, partner)
+    receiving = ReceivingActivities(dependencies.maventa, dependencies.sessions)
+    bank_network = BankNetworkActivities(dependencies.maventa, dependencies.sessions)
+    addresses = AddressActivities(dependencies.netvisor)
+    projection = ProjectionActivities(dependencies.sessions)
+    return [
+        account.look_up_business_id,
+        account.create_maventa_user,
+        account.create_maventa_company,
+        account.authorize_company,
+        account.link_vendor,
+        receiving.open_receiving,
+        bank_network.request_bank_network,
+        bank_network.check_networks,
+        addresses.update_invoicing_addresses,
+        projection.record_company,
+    ]
