@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from domain.banking_days import HELSINKI, is_banking_day
 from tests.workflows.connection_fakes import (
@@ -84,6 +86,12 @@ async def test_overdue_bank_network_needs_support_while_checking_on_banking_days
         events_when_connected = await _event_count(handle)
         await connection_env.sleep(timedelta(days=30))
         events_a_month_later = await _event_count(handle)
+        history = await handle.fetch_history()
+
+    replayed = await Replayer(
+        workflows=[ConnectionWorkflow], data_converter=pydantic_data_converter
+    ).replay_workflow(history, raise_on_replay_failure=False)
+    assert replayed.replay_failure is None, "the workflow must replay its own history deterministically"
 
     assert overdue.state == "RECEIVING"
     assert overdue.bank_network.overdue
