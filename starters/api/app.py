@@ -13,13 +13,32 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from security.codec import EncryptionCodec
 from settings import Settings
-from starters.api import codec, health
+from starters.api import (
+    codec,
+    companies,
+    health,
+    received_invoices,
+    sales_invoices,
+    support,
+    transactions,
+    webhooks,
+)
 from starters.api.access_log import AccessLogMiddleware
 from starters.api.body_limit import BodyLimitMiddleware
 from starters.api.errors import install_error_handlers
 from starters.api.temporal import TemporalConnection, TemporalUnavailable
 
-ROUTERS: tuple[APIRouter, ...] = (health.router, codec.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    health.router,
+    codec.router,
+    companies.router,
+    support.router,
+    transactions.router,
+    sales_invoices.router,
+    webhooks.router,
+    received_invoices.router,
+    received_invoices.support_router,
+)
 
 
 def temporal_ui_origins(settings: Settings) -> list[str]:
@@ -36,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
         with suppress(TemporalUnavailable):
             await app.state.temporal.client()
         yield
+        await received_invoices.close_clients(app)
 
     app = FastAPI(
         title="Maventa connection service",
@@ -46,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.temporal = TemporalConnection(settings)
     app.state.codec = EncryptionCodec.from_settings(settings)
+    app.state.price_list = transactions.price_list_at_start()
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
