@@ -8,6 +8,7 @@ from settings import Settings
 # Short enough to watch a whole lifecycle during a demo; 0 in settings means "only by control endpoint".
 DEMO_BANK_CONFIRM_SECONDS = "20"
 DEMO_DELIVERY_SECONDS = "10"
+DEMO_BANK_NETWORK_CHECK_SECONDS = "5"
 
 
 def _set_unless_given(env: dict[str, str], name: str, value: str) -> None:
@@ -22,6 +23,8 @@ def child_environment(settings: Settings, data_dir: Path) -> dict[str, str]:
     env["PYTHONUNBUFFERED"] = "1"
     _set_unless_given(env, "SANDBOX_BANK_CONFIRM_SECONDS", DEMO_BANK_CONFIRM_SECONDS)
     _set_unless_given(env, "SANDBOX_DELIVERY_SECONDS", DEMO_DELIVERY_SECONDS)
+    _set_unless_given(env, "BANK_NETWORK_CHECK_SECONDS", DEMO_BANK_NETWORK_CHECK_SECONDS)
+    _set_unless_given(env, "BANK_NETWORK_CHECK_ANY_DAY", "true")
     _set_unless_given(env, "MAVENTA_BASE_URL", f"http://{settings.bind_host}:{settings.maventa_sandbox_port}")
     _set_unless_given(
         env, "NETVISOR_BASE_URL", f"http://{settings.bind_host}:{settings.netvisor_sandbox_port}"

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     sandbox_delivery_seconds: float = 0.0
     sandbox_token_lifetime_s: int = 3600
 
+    bank_network_check_seconds: float = Field(
+        14400.0, description="How often a company waiting for the bank network checks its BANK profile"
+    )
+    bank_network_check_any_day: bool = Field(
+        False, description="Check the bank network on every day, not only Finnish banking days (demos)"
+    )
+
     metrics_port: int = 9464
     log_level: str = "INFO"
 

@@ -70,11 +70,10 @@ class ConnectionOptions(BaseModel):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "ConnectionOptions":
-        seconds = getattr(settings, "bank_network_check_seconds", DEFAULT_BANK_CHECK_EVERY.total_seconds())
         return cls(
             task_queue=settings.temporal_task_queue,
-            bank_check_every=timedelta(seconds=seconds),
-            bank_checks_on_any_day=getattr(settings, "bank_network_check_any_day", False),
+            bank_check_every=timedelta(seconds=settings.bank_network_check_seconds),
+            bank_checks_on_any_day=settings.bank_network_check_any_day,
         )
 
 
