@@ -138,9 +138,9 @@ class InboxWorkflow:
             start_to_close_timeout=options.import_timeout,
             heartbeat_timeout=options.import_heartbeat_timeout,
             retry_policy=RetryPolicy(
-                initial_interval=timedelta(seconds=5),
+                initial_interval=options.import_retry_first,
                 backoff_coefficient=2.0,
-                maximum_interval=options.backstop_every,
+                maximum_interval=min(options.backstop_every, options.import_retry_first * 10),
                 maximum_attempts=options.import_attempts,
             ),
             summary=f"import {invoices} received invoices of {len(companies)} companies",

@@ -27,6 +27,9 @@ class InboxOptions(BaseModel):
     import_attempts: int = Field(
         5, ge=1, description="Attempts of one import activity before its invoices wait for a later round"
     )
+    import_retry_first: timedelta = Field(
+        timedelta(seconds=5), description="Wait before the second attempt; doubled for each one after"
+    )
 
 
 class ReceivedNotice(BaseModel):

@@ -1,0 +1,73 @@
+"""Import modes (R10, R12) at their boundaries, and states that import nothing (R13, R14)."""
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.inbound.harness import Inbound, Receiver, eventually
+
+HELSINKI = ZoneInfo("Europe/Helsinki")
+
+
+async def _settled(stack: Inbound, invoice_ids: list[str]) -> bool:
+    states = await stack.queue_state()
+    return all(states.get(i) == "HANDLED" for i in invoice_ids)
+
+
+async def _run_round(stack: Inbound, company: Receiver, arrivals: dict[str, datetime]) -> dict[str, str]:
+    """Label -> invoice id, after the sweep has handled every arrival."""
+    ids = {}
+    async with stack.worker():
+        await stack.start()
+        for label, received_at in arrivals.items():
+            [ids[label]] = await stack.arrive(company, "OPERATOR", received_at=received_at, number=label)
+        await stack.wake()
+        assert await eventually(lambda: _settled(stack, list(ids.values())))
+    return ids
+
+
+async def _numbers_in_netvisor(stack: Inbound, company: Receiver) -> set[str]:
+    return {row["invoice_number"] for row in await stack.in_netvisor(company)}
+
+
+async def test_now_imports_from_the_moment_of_choosing(stack: Inbound) -> None:
+    chosen = datetime(2026, 3, 2, 10, 15, 30, tzinfo=UTC)
+    company = await stack.company(mode="now", import_from=chosen)
+    ids = await _run_round(
+        stack,
+        company,
+        {"BEFORE": chosen - timedelta(seconds=1), "AT": chosen, "AFTER": chosen + timedelta(seconds=1)},
+    )
+    assert await _numbers_in_netvisor(stack, company) == {"AT", "AFTER"}
+    assert stack.ledger(ids["BEFORE"]) is None, "left for manual transfer, not quarantined or imported"
+
+
+async def test_from_date_imports_from_that_day_in_finland(stack: Inbound) -> None:
+    first_day = datetime(2026, 2, 1, tzinfo=HELSINKI)
+    company = await stack.company(mode="from_date", import_from=first_day.astimezone(UTC))
+    ids = await _run_round(
+        stack,
+        company,
+        {
+            "LAST-EVENING": first_day - timedelta(seconds=1),
+            "MIDNIGHT": first_day,
+            "LATER": first_day + timedelta(days=20),
+        },
+    )
+    assert await _numbers_in_netvisor(stack, company) == {"MIDNIGHT", "LATER"}
+    assert stack.ledger(ids["LAST-EVENING"]) is None
+
+
+async def test_off_imports_nothing_but_acknowledges(stack: Inbound) -> None:
+    company = await stack.company(mode="off")
+    ids = await _run_round(stack, company, {"OFF-1": datetime.now(UTC), "OFF-2": datetime.now(UTC)})
+    assert await stack.in_netvisor(company) == []
+    assert all(stack.ledger(i) is None for i in ids.values())
+
+
+@pytest.mark.parametrize("state", ["SEND_ONLY", "NOT_LINKED", "ACTIVE", "RELEASED"])
+async def test_companies_not_receiving_through_netvisor_import_nothing(stack: Inbound, state: str) -> None:
+    company = await stack.company(state=state, mode="now")
+    await _run_round(stack, company, {f"{state}-1": datetime.now(UTC)})
+    assert await stack.in_netvisor(company) == []
