@@ -357,14 +357,24 @@ async def _batch_item(outbound: Outbound, company: Company, item: dict[str, Any]
 async def submit_batch(
     outbound: Outbound, company: Company, items: list[dict[str, Any]]
 ) -> list[BatchOutcome]:
-    """Each invoice on its own: one that is bad is rejected with its reason, the others go."""
+    """Each invoice on its own: one that is bad is rejected with its reason, the others go.
+
+    Invoices run concurrently, but repeats of a key run in the order sent, so the first is the accepted one.
+    """
     limit = asyncio.Semaphore(BATCH_CONCURRENCY)
+    outcomes: list[BatchOutcome | None] = [None] * len(items)
+    by_key: dict[str | int, list[int]] = {}
+    for index, item in enumerate(items):
+        key = item.get("invoice_key")
+        by_key.setdefault(key if isinstance(key, str) else index, []).append(index)
 
-    async def one(item: dict[str, Any]) -> BatchOutcome:
-        async with limit:
-            return await _batch_item(outbound, company, item)
+    async def in_order(indexes: list[int]) -> None:
+        for index in indexes:
+            async with limit:
+                outcomes[index] = await _batch_item(outbound, company, items[index])
 
-    return list(await asyncio.gather(*(one(item) for item in items)))
+    await asyncio.gather(*(in_order(indexes) for indexes in by_key.values()))
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def sales_invoice_view(

@@ -43,7 +43,8 @@ CHECK_A_FEW_TIMES = RetryPolicy(
 
 
 def _reason(error: ActivityError) -> str:
-    return str(error.cause) if error.cause is not None else str(error)
+    """The activity's own message, as the user should read it."""
+    return error.cause.message if isinstance(error.cause, ApplicationError) else str(error)
 
 
 @workflow.defn

@@ -84,7 +84,7 @@ async def send_sales_invoice(
     except SendingNotAllocated as refused:
         raise ApiError(409, "sending_not_allocated", str(refused)) from None
     except InvoiceRejected as rejected:
-        raise ApiError(422, "invalid_invoice", f"{str(rejected).capitalize()}.") from None
+        raise ApiError(422, "invalid_invoice", f"Cannot send the invoice: {rejected}.") from None
     except InvoiceKeyReused as reused:
         raise ApiError(409, "invoice_key_reused", str(reused)) from None
     except RPCError:

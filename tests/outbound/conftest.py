@@ -18,7 +18,7 @@ import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -34,7 +34,6 @@ from sandbox.netvisor import NetvisorSandboxConfig
 from sandbox.netvisor import create_app as create_netvisor_sandbox
 from settings import Settings
 from starters.api.app import create_app
-from starters.sales_invoices import notify_delivery_event
 from store.companies import CompanyChanges, upsert_company
 from store.database import Sessions, unit_of_work
 from store.schema import migrate
@@ -44,6 +43,7 @@ from workflows.sales_invoice import SalesInvoiceWorkflow
 from workflows.sales_invoice_models import DELIVERED_EVENT, FAILED_EVENT
 
 NETVISOR_TOKEN = "test-netvisor-token"
+WEBHOOK_SECRET = "test-webhook-secret"
 MAVENTA_TIMEOUT_S = 1.0
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 T = TypeVar("T")
@@ -89,6 +89,27 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout_s: flo
         await asyncio.sleep(0.1)
 
 
+class LossyNetwork(httpx.AsyncBaseTransport):
+    """Delivers requests, then loses the next `answers_to_lose` answers to uploads: the client sees a timeout
+    although Maventa made the invoice (the uncertain outcome an idempotency key exists for)."""
+
+    def __init__(self) -> None:
+        self._transport = httpx.AsyncHTTPTransport()
+        self.answers_to_lose = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._transport.handle_async_request(request)
+        if self.answers_to_lose and request.method == "POST" and request.url.path == "/v1/invoices":
+            await response.aread()
+            await response.aclose()
+            self.answers_to_lose -= 1
+            raise httpx.ReadTimeout("the answer was lost on the way back", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+
 @dataclass
 class TestCompany:
     company_id: str
@@ -107,6 +128,7 @@ class Stack:
     sessions: Sessions
     settings: Settings
     maventa: MaventaClient
+    network: LossyNetwork
 
     async def company(self, state: str = "ACTIVE", *, webhooks: bool = True) -> TestCompany:
         """A company with a Maventa account at the sandbox and the given state in the projection."""
@@ -172,19 +194,6 @@ class Stack:
         response.raise_for_status()
 
 
-def _webhook_receiver(client: Client, sessions: Sessions) -> FastAPI:
-    """Stands in for the API's webhook route: hands Maventa's delivery events to notify_delivery_event."""
-    app = FastAPI()
-
-    @app.post("/hook")
-    async def hook(request: Request) -> dict[str, bool]:
-        body = await request.json()
-        known = await notify_delivery_event(client, body["invoice_id"], body["event"], sessions=sessions)
-        return {"known": known}
-
-    return app
-
-
 @pytest_asyncio.fixture(scope="package", loop_scope="session")
 async def stack(
     temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
@@ -203,6 +212,7 @@ async def stack(
             temporal_address=temporal_env.client.service_client.config.target_host,
             temporal_task_queue=f"outbound-{uuid.uuid4()}",
             api_netvisor_token=SecretStr(NETVISOR_TOKEN),
+            api_webhook_secret=SecretStr(WEBHOOK_SECRET),
             maventa_base_url=maventa_url,
             netvisor_base_url=netvisor_url,
             netvisor_partner_id=netvisor_config.partner_id,
@@ -213,8 +223,11 @@ async def stack(
         sessions = Sessions.for_url(store_url)
         exits.callback(sessions.dispose)
         client = await connect_temporal(settings)
-        maventa = MaventaClient(maventa_url, settings.maventa_vendor_api_key, timeout_s=MAVENTA_TIMEOUT_S)
-        exits.push_async_callback(maventa.aclose)
+        network = LossyNetwork()
+        http = await exits.enter_async_context(httpx.AsyncClient(transport=network))
+        maventa = MaventaClient(
+            maventa_url, settings.maventa_vendor_api_key, http=http, timeout_s=MAVENTA_TIMEOUT_S
+        )
         netvisor = NetvisorClient.from_settings(settings)
         exits.push_async_callback(netvisor.aclose)
         documents = OutboundDocuments.from_settings(settings)
@@ -226,7 +239,6 @@ async def stack(
             activities=[activities.upload_sales_invoice, activities.check_delivery, activities.report_status],
         )
         await exits.enter_async_context(worker)
-        webhook_url = await exits.enter_async_context(serving(_webhook_receiver(client, sessions)))
         api_url = await exits.enter_async_context(serving(create_app(settings)))
         api = await exits.enter_async_context(
             httpx.AsyncClient(
@@ -239,9 +251,10 @@ async def stack(
             sandbox=sandbox,
             maventa_url=maventa_url,
             netvisor_url=netvisor_url,
-            webhook_url=f"{webhook_url}/hook",
+            webhook_url=f"{api_url}/v1/webhooks/maventa/{WEBHOOK_SECRET}",
             client=client,
             sessions=sessions,
             settings=settings,
             maventa=maventa,
+            network=network,
         )
