@@ -22,6 +22,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from importlib import resources
+from importlib.resources.abc import Traversable
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Any
@@ -296,14 +297,13 @@ def parse_price_list(text: str, source: str = "price list") -> PriceList:
 
 def load_price_list(path: Path | None = None) -> PriceList:
     """The price list at `path`, or the shipped illustrative sample when no path is given."""
-    if path is None:
-        text = resources.files("domain").joinpath(SHIPPED_PRICE_LIST).read_text(encoding="utf-8")
-        return parse_price_list(text, f"domain/{SHIPPED_PRICE_LIST}")
+    file: Traversable = resources.files("domain").joinpath(SHIPPED_PRICE_LIST) if path is None else path
+    source = f"domain/{SHIPPED_PRICE_LIST}" if path is None else str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = file.read_text(encoding="utf-8")
     except OSError as error:
-        raise PriceListError(f"{path}: cannot be read ({error.strerror or type(error).__name__})") from None
-    return parse_price_list(text, str(path))
+        raise PriceListError(f"{source}: cannot be read ({error.strerror or type(error).__name__})") from None
+    return parse_price_list(text, source)
 
 
 def configured_price_list(environ: Mapping[str, str]) -> PriceList:
