@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 BILLING_TIMEZONE = ZoneInfo("Europe/Helsinki")
-PRICE_LIST_PATH_ENV = "PRICE_LIST_PATH"
 SHIPPED_PRICE_LIST = "price_list.toml"
 CENT = Decimal("0.01")
 
@@ -304,9 +303,3 @@ def load_price_list(path: Path | None = None) -> PriceList:
     except OSError as error:
         raise PriceListError(f"{source}: cannot be read ({error.strerror or type(error).__name__})") from None
     return parse_price_list(text, source)
-
-
-def configured_price_list(environ: Mapping[str, str]) -> PriceList:
-    """The price list named by PRICE_LIST_PATH in `environ` (e.g. os.environ), else the shipped sample."""
-    configured = environ.get(PRICE_LIST_PATH_ENV, "").strip()
-    return load_price_list(Path(configured) if configured else None)

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
         False, description="Check the bank network on every day, not only Finnish banking days (demos)"
     )
 
+    price_list_path: Path | None = Field(
+        None, description="TOML price list for service billing; default the shipped illustrative sample"
+    )
+
     metrics_port: int = 9464
     log_level: str = "INFO"
 

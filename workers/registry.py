@@ -1,6 +1,5 @@
 """The one list of what the worker runs: add workflow classes to WORKFLOWS, activities in activities_for."""
 
-import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -14,7 +13,7 @@ from activities.receiving import ReceivingActivities
 from activities.sales_invoice import SalesInvoiceActivities
 from activities.sales_invoice_documents import OutboundDocuments
 from clients.maventa import MaventaCredentials
-from domain.pricing import configured_price_list
+from domain.pricing import load_price_list
 from workers.dependencies import Dependencies
 from workflows.billing import BillingWorkflow, MonthlyBillingWorkflow
 from workflows.connection import ConnectionWorkflow
@@ -36,7 +35,7 @@ def activities_for(dependencies: Dependencies) -> list[Callable[..., Any]]:
     E.g. `MaventaActivities(dependencies.maventa).create_user`.
     """
     billing = BillingActivities(
-        dependencies.netvisor, dependencies.sessions, configured_price_list(os.environ)
+        dependencies.netvisor, dependencies.sessions, load_price_list(dependencies.settings.price_list_path)
     )
     sales_invoices = SalesInvoiceActivities(
         dependencies.maventa,

@@ -66,7 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.temporal = TemporalConnection(settings)
     app.state.codec = EncryptionCodec.from_settings(settings)
-    app.state.price_list = transactions.price_list_at_start()
+    app.state.price_list = transactions.price_list_at_start(settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -4,7 +4,6 @@ Amounts are decimal strings (e.g. "12.50") so no client reads them as binary flo
 """
 
 import asyncio
-import os
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -19,7 +18,7 @@ from domain.pricing import (
     MonthNotPriced,
     PricedMonth,
     PriceList,
-    configured_price_list,
+    load_price_list,
     parse_month,
 )
 from settings import Settings
@@ -66,9 +65,9 @@ class MonthTransactions(BaseModel):
     billing: BilledRun | None = Field(description="The month's service billing, once it has started")
 
 
-def price_list_at_start() -> PriceList:
-    """PRICE_LIST_PATH's price list (default the shipped sample); a broken one stops the API from starting."""
-    price_list = configured_price_list(os.environ)
+def price_list_at_start(settings: Settings) -> PriceList:
+    """The configured price list (default the shipped sample); a broken one stops the API from starting."""
+    price_list = load_price_list(settings.price_list_path)
     price_list.require_kinds(LEDGER_KINDS)
     return price_list
 

@@ -13,7 +13,6 @@ from domain.pricing import (
     PricedMonth,
     PriceList,
     PriceListError,
-    configured_price_list,
     load_price_list,
     month_has_ended,
     parse_month,
@@ -201,10 +200,10 @@ def test_a_version_missing_a_ledger_kind_is_refused_at_start(prices: PriceList) 
 def test_price_list_path_picks_the_file_and_a_missing_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "prices.toml"
     path.write_text(TWO_VERSIONS)
-    assert configured_price_list({"PRICE_LIST_PATH": str(path)}).title == "Test prices"
-    assert "sample" in configured_price_list({}).title
+    assert load_price_list(path).title == "Test prices"
+    assert "sample" in load_price_list(None).title
     with pytest.raises(PriceListError, match=f"{tmp_path / 'absent.toml'}: cannot be read"):
-        configured_price_list({"PRICE_LIST_PATH": str(tmp_path / "absent.toml")})
+        load_price_list(tmp_path / "absent.toml")
 
 
 @pytest.mark.parametrize("month", ["2025-13", "2025-4", "25-04", "2025-04-01", ""])

@@ -66,9 +66,9 @@ async def api(
 ) -> AsyncIterator[Api]:
     prices = tmp_path / "prices.toml"
     prices.write_text(PRICES)
-    monkeypatch.setenv("PRICE_LIST_PATH", str(prices))
     settings = Settings(
         data_dir=tmp_path,
+        price_list_path=prices,
         database_url=store_url,
         temporal_address=temporal_env.client.service_client.config.target_host,
         temporal_task_queue=task_queue,
