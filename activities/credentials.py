@@ -2,10 +2,12 @@
 
 import asyncio
 
-from clients.maventa import MaventaCredentials
+from sqlalchemy import delete
+from sqlmodel import Session
 
+from clients.maventa import MaventaCredentials
 from store.database import Sessions, unit_of_work
-from store.vault import get_secret
+from store.vault import StoredSecret, get_secret
 from workflows.connection_models import AccountRef
 
 USER_API_KEY = "maventa_user_api_key"
@@ -19,3 +21,8 @@ async def account_credentials(sessions: Sessions, account: AccountRef) -> Mavent
         return MaventaCredentials(company_uuid=account.company_uuid, user_api_key=key)
 
     return await asyncio.to_thread(read)
+
+
+def forget_secret(session: Session, ref: str) -> None:
+    """Delete the one vault entry under ref (keys that were replaced or never adopted); no entry is fine."""
+    session.execute(delete(StoredSecret).where(StoredSecret.ref == ref))  # type: ignore[arg-type]

@@ -2,6 +2,8 @@
 
 Netvisor's report is a signal-with-start: the first one starts the lifecycle, later ones land in the running
 workflow, and it is accepted even while no worker runs. Actions are updates: they need a worker and answer.
+A released company's workflow has completed with its summary (R15); its id is never started again, so every
+later call raises CompanyReleased with that summary.
 """
 
 from collections.abc import AsyncIterator
@@ -11,24 +13,30 @@ from datetime import timedelta
 from pydantic import BaseModel
 from temporalio.client import (
     Client,
+    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ApplicationError
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from settings import Settings
 from workflows.connection import ConnectionWorkflow, workflow_id
 from workflows.connection_models import (
+    AccountKeys,
     AccountView,
     ActionAnswer,
     ActionRequest,
     CompanyReport,
     ConnectionInput,
     ConnectionStatus,
+    ImportModeRequest,
+    LinkRequest,
+    ReleaseSummary,
+    SendOnlyRequest,
 )
 from workflows.search_attributes import BUSINESS_ID, MAVENTA_STATE, NEEDS_SUPPORT, NETVISOR_COMPANY_ID
 
@@ -37,14 +45,20 @@ QUERY_TIMEOUT = timedelta(seconds=10)
 
 __all__ = [
     "ActionRefused",
+    "CompanyReleased",
     "ConnectionOptions",
     "ConnectionUnavailable",
     "UnknownCompany",
     "account",
     "check_bank_network_now",
     "create_connection",
+    "decline",
+    "link_account",
+    "release",
     "report_company",
     "retry",
+    "send_only",
+    "set_import_mode",
     "workflow_id",
 ]
 
@@ -59,6 +73,14 @@ class ActionRefused(Exception):
 
 class ConnectionUnavailable(Exception):
     """The workflow could not answer in time (no worker running, or Temporal overloaded)."""
+
+
+class CompanyReleased(Exception):
+    """The company left Netvisor: its Maventa account was released (R15) and its workflow has ended."""
+
+    def __init__(self, summary: ReleaseSummary) -> None:
+        super().__init__(summary.message)
+        self.summary = summary
 
 
 class ConnectionOptions(BaseModel):
@@ -77,17 +99,31 @@ class ConnectionOptions(BaseModel):
         )
 
 
-def _handle(client: Client, company_id: str) -> WorkflowHandle[ConnectionWorkflow, None]:
+def _handle(client: Client, company_id: str) -> WorkflowHandle[ConnectionWorkflow, ReleaseSummary]:
     return client.get_workflow_handle_for(ConnectionWorkflow.run, workflow_id(company_id))
 
 
+async def _release_summary(client: Client, company_id: str) -> ReleaseSummary | None:
+    """The summary of a released company (its workflow completed), or None if it was not released."""
+    handle = _handle(client, company_id)
+    try:
+        description = await handle.describe()
+    except RPCError:
+        return None
+    if description.status != WorkflowExecutionStatus.COMPLETED:
+        return None
+    return await handle.result()
+
+
 @asynccontextmanager
-async def _reaching(company_id: str) -> AsyncIterator[None]:
-    """Translate Temporal's errors into the three things a caller can act on."""
+async def _reaching(client: Client, company_id: str) -> AsyncIterator[None]:
+    """Translate Temporal's errors into the four things a caller can act on."""
     try:
         yield
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
+            if (summary := await _release_summary(client, company_id)) is not None:
+                raise CompanyReleased(summary) from None
             raise UnknownCompany(f"company {company_id} has no Maventa connection workflow") from None
         if error.status == RPCStatusCode.DEADLINE_EXCEEDED:
             raise ConnectionUnavailable("the connection workflow did not answer in time") from None
@@ -105,14 +141,32 @@ async def _reaching(company_id: str) -> AsyncIterator[None]:
 
 async def report_company(
     client: Client, options: ConnectionOptions, company_id: str, report: CompanyReport
-) -> WorkflowHandle[ConnectionWorkflow, None]:
-    """Netvisor's view of a company: starts its lifecycle the first time (R1), reconciles later (R2)."""
+) -> WorkflowHandle[ConnectionWorkflow, ReleaseSummary]:
+    """Netvisor's view of a company: starts its lifecycle the first time (R1), reconciles later (R2).
+
+    A released company is never started again (its completed run blocks the id); a run that failed or was
+    terminated by an operator may be started anew."""
     modules = report.modules
     first_state = (
         ConnectionStatus.PROVISIONING
         if modules.sales or modules.purchases
         else ConnectionStatus.NO_CONNECTION
     )
+    try:
+        return await _start_or_signal(client, options, company_id, report, first_state)
+    except WorkflowAlreadyStartedError:
+        if (summary := await _release_summary(client, company_id)) is not None:
+            raise CompanyReleased(summary) from None
+        raise
+
+
+async def _start_or_signal(
+    client: Client,
+    options: ConnectionOptions,
+    company_id: str,
+    report: CompanyReport,
+    first_state: ConnectionStatus,
+) -> WorkflowHandle[ConnectionWorkflow, ReleaseSummary]:
     return await client.start_workflow(
         ConnectionWorkflow.run,
         ConnectionInput(
@@ -134,13 +188,19 @@ async def report_company(
             ]
         ),
         static_summary=f"Maventa connection of Netvisor company {company_id}",
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     )
 
 
 async def account(client: Client, company_id: str) -> AccountView:
     """The account details of R9, as the workflow knows them now."""
-    async with _reaching(company_id):
-        return await _handle(client, company_id).query(ConnectionWorkflow.account, rpc_timeout=QUERY_TIMEOUT)
+    async with _reaching(client, company_id):
+        view = await _handle(client, company_id).query(ConnectionWorkflow.account, rpc_timeout=QUERY_TIMEOUT)
+    if view.lifecycle_state == ConnectionStatus.RELEASED:
+        summary = await _release_summary(client, company_id)
+        if summary is not None:
+            raise CompanyReleased(summary)
+    return view
 
 
 async def create_connection(
@@ -148,7 +208,7 @@ async def create_connection(
 ) -> ActionAnswer:
     """R6 "Create Maventa connection". A request id makes a repeated request (a retried HTTP call) answer
     the same instead of acting twice."""
-    async with _reaching(company_id):
+    async with _reaching(client, company_id):
         return await _handle(client, company_id).execute_update(
             ConnectionWorkflow.create_connection, ActionRequest(requested_by=requested_by), id=request_id
         )
@@ -158,7 +218,7 @@ async def check_bank_network_now(
     client: Client, company_id: str, requested_by: str, request_id: str | None = None
 ) -> ActionAnswer:
     """Support's "check the bank network now" (R7)."""
-    async with _reaching(company_id):
+    async with _reaching(client, company_id):
         return await _handle(client, company_id).execute_update(
             ConnectionWorkflow.check_bank_network_now, ActionRequest(requested_by=requested_by), id=request_id
         )
@@ -168,7 +228,61 @@ async def retry(
     client: Client, company_id: str, requested_by: str, request_id: str | None = None
 ) -> ActionAnswer:
     """Support's retry of the step that failed for good."""
-    async with _reaching(company_id):
+    async with _reaching(client, company_id):
         return await _handle(client, company_id).execute_update(
             ConnectionWorkflow.retry, ActionRequest(requested_by=requested_by), id=request_id
+        )
+
+
+async def set_import_mode(
+    client: Client, company_id: str, request: ImportModeRequest, request_id: str | None = None
+) -> ActionAnswer:
+    """R10/R12: off, now (from this moment) or from a date; refused for companies that import nothing."""
+    async with _reaching(client, company_id):
+        return await _handle(client, company_id).execute_update(
+            ConnectionWorkflow.set_import_mode, request, id=request_id
+        )
+
+
+async def link_account(
+    client: Client, company_id: str, requested_by: str, keys: AccountKeys, request_id: str | None = None
+) -> ActionAnswer:
+    """R12: link an existing account whose keys were checked with Maventa and stored in the vault."""
+    async with _reaching(client, company_id):
+        return await _handle(client, company_id).execute_update(
+            ConnectionWorkflow.link_account, LinkRequest(requested_by=requested_by, keys=keys), id=request_id
+        )
+
+
+async def decline(
+    client: Client, company_id: str, requested_by: str, request_id: str | None = None
+) -> ActionAnswer:
+    """R13: the customer keeps an existing account to themselves; nothing is allocated."""
+    async with _reaching(client, company_id):
+        return await _handle(client, company_id).execute_update(
+            ConnectionWorkflow.decline, ActionRequest(requested_by=requested_by), id=request_id
+        )
+
+
+async def send_only(
+    client: Client,
+    company_id: str,
+    requested_by: str,
+    keys: AccountKeys | None = None,
+    request_id: str | None = None,
+) -> ActionAnswer:
+    """R14: sending through Netvisor, receiving elsewhere (keys unless the account is linked already)."""
+    async with _reaching(client, company_id):
+        return await _handle(client, company_id).execute_update(
+            ConnectionWorkflow.send_only, SendOnlyRequest(requested_by=requested_by, keys=keys), id=request_id
+        )
+
+
+async def release(
+    client: Client, company_id: str, requested_by: str, request_id: str | None = None
+) -> ActionAnswer:
+    """R15: the company leaves Netvisor; the answer is DONE once the account is the customer's."""
+    async with _reaching(client, company_id):
+        return await _handle(client, company_id).execute_update(
+            ConnectionWorkflow.release, ActionRequest(requested_by=requested_by), id=request_id
         )

@@ -8,8 +8,10 @@ from activities.addresses import AddressActivities
 from activities.bank_network import BankNetworkActivities
 from activities.billing import BillingActivities
 from activities.inbound import inbound_activities
+from activities.link import LinkActivities
 from activities.projection import ProjectionActivities
 from activities.receiving import ReceivingActivities
+from activities.release import ReleaseActivities
 from activities.sales_invoice import SalesInvoiceActivities
 from activities.sales_invoice_documents import OutboundDocuments
 from clients.maventa import MaventaCredentials
@@ -65,6 +67,8 @@ def connection_activities(dependencies: Dependencies) -> list[Callable[..., Any]
     bank_network = BankNetworkActivities(dependencies.maventa, dependencies.sessions)
     addresses = AddressActivities(dependencies.netvisor)
     projection = ProjectionActivities(dependencies.sessions)
+    link = LinkActivities(dependencies.maventa, dependencies.sessions)
+    release = ReleaseActivities(dependencies.maventa, dependencies.sessions)
     return [
         account.look_up_business_id,
         account.create_maventa_user,
@@ -76,4 +80,7 @@ def connection_activities(dependencies: Dependencies) -> list[Callable[..., Any]
         bank_network.check_networks,
         addresses.update_invoicing_addresses,
         projection.record_company,
+        link.link_existing_account,
+        release.unlink_vendor,
+        release.forget_credentials,
     ]

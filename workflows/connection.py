@@ -20,8 +20,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.account import AccountActivities
     from activities.addresses import AddressActivities
     from activities.bank_network import BANK_NETWORK, BankNetworkActivities
+    from activities.link import LinkActivities
     from activities.projection import ProjectionActivities
     from activities.receiving import ReceivingActivities
+    from activities.release import ReleaseActivities
     from domain.banking_days import (
         HELSINKI,
         bank_network_deadline,
@@ -31,9 +33,12 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.identifiers import MAVENTA_OPERATOR, einvoice_address_for
     from workflows.connection_models import (
+        IMPORTING,
         NEEDS_SUPPORT_STATE,
         SENDING_ALLOCATED,
         TRANSITIONS,
+        Account,
+        AccountKeys,
         AccountRef,
         AccountView,
         ActionAnswer,
@@ -43,19 +48,28 @@ with workflow.unsafe.imports_passed_through():
         BankNetwork,
         BankNetworkView,
         BusinessIdLookup,
+        CompanyRef,
         CompanyReport,
         ConnectionInput,
         ConnectionState,
         ConnectionStatus,
         Failure,
         ImportMode,
+        ImportModeRequest,
         InvoicingAddresses,
+        LinkAccount,
+        LinkRequest,
         NetworkStatuses,
         NewAccount,
         NewUser,
         Outcome,
         Projection,
+        Release,
+        ReleaseSummary,
+        SendOnlyRequest,
         Step,
+        link_refusal,
+        send_only_refusal,
     )
     from workflows.search_attributes import (
         BANK_NETWORK_DEADLINE,
@@ -78,9 +92,18 @@ CHECK_ONCE = RetryPolicy(
     initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=3
 )
 """A periodic bank-network check that keeps failing is simply tried again at the next cadence."""
+WHILE_ASKED = RetryPolicy(
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10), maximum_attempts=4
+)
+"""Linking answers the person waiting: a Maventa that stays down gets a FAILED answer to try again later."""
 ACTIONS_KEPT = 50
 CONTACT_SUPPORT = "Contact Netvisor customer service; they can see the reason and fix it."
 WAITING_FOR_ACCOUNT = frozenset({ConnectionStatus.NO_CONNECTION, ConnectionStatus.PROVISIONING})
+IMPORT_PATH = "PUT /v1/companies/{company_id}/maventa/import"
+KEYS_PATH = "PUT /v1/companies/{company_id}/maventa/api-keys"
+LEFT_IN_MAVENTA = (
+    "Received invoices not yet imported stay in the customer's Maventa account (handed back with it)."
+)
 
 
 def workflow_id(company_id: str) -> str:
@@ -122,6 +145,29 @@ def _refuse(message: str) -> ApplicationError:
     return ApplicationError(message, type="ActionRefused", non_retryable=True)
 
 
+def _named(status: ConnectionStatus) -> str:
+    return status.value.replace("_", " ").lower()
+
+
+def _activity_failure(error: ActivityError) -> str:
+    cause = error.cause
+    return (cause.message if isinstance(cause, ApplicationError) else error.message).rstrip(".")
+
+
+IMPORT_REFUSALS = {
+    ConnectionStatus.SEND_ONLY: "The company receives its invoices in another system (send-only), so nothing "
+    "is imported into Netvisor.",
+    ConnectionStatus.NOT_LINKED: "The company declined to link its Maventa account, so nothing is received "
+    "through Netvisor.",
+    ConnectionStatus.RELEASED: "The company has left Netvisor and its Maventa account was released.",
+    ConnectionStatus.EXISTING_ACCOUNT: "The company's existing Maventa account is not linked yet: link it "
+    f"with {KEYS_PATH} first, then choose the import.",
+    ConnectionStatus.ACTIVE: "Receiving is not open: it opens with the purchase module, and import then "
+    "starts by itself.",
+}
+"""Why a state has no import mode to choose (R10, R12); the others have no Maventa account yet."""
+
+
 @workflow.defn
 class ConnectionWorkflow:
     @workflow.init
@@ -131,16 +177,21 @@ class ConnectionWorkflow:
             company_id=input.company_id, company=input.company, founded_at=workflow.now()
         )
         self._wake = False
+        self._linking = False
         self._bank_lock = asyncio.Lock()
         self._publish_lock = asyncio.Lock()
 
     @workflow.run
-    async def run(self, input: ConnectionInput) -> None:
+    async def run(self, input: ConnectionInput) -> ReleaseSummary:
+        """Runs as long as the company uses Netvisor; ends when it is released (R15), with what was done."""
         workflow.set_current_details(self._summary())
         while True:
             self._wake = False
             await self._advance()
             await self._publish()
+            if self._state.status == ConnectionStatus.RELEASED:
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                return self._release_summary()
             if workflow.info().is_continue_as_new_suggested():
                 # Handlers may be waiting for the loop (create_connection, retry): serve them before leaving.
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() or self._wake)
@@ -237,6 +288,170 @@ class ConnectionWorkflow:
             f"Nothing to retry: no step has failed (the connection is {self._shown_state()}).{hint}"
         )
 
+    @workflow.update
+    async def set_import_mode(self, request: ImportModeRequest) -> ActionAnswer:
+        """R10/R12: which received invoices are imported; 'now' is the moment of choosing, kept if
+        repeated."""
+        if (earlier := self._earlier_answer()) is not None:
+            return earlier
+        state = self._state
+        if request.mode == ImportMode.FROM_DATE:
+            assert request.from_date is not None
+            state.import_from = datetime.combine(request.from_date, time(0), tzinfo=HELSINKI).astimezone(UTC)
+        elif request.mode == ImportMode.NOW:
+            if state.import_mode != ImportMode.NOW or state.import_from is None:
+                state.import_from = workflow.now()
+        else:
+            state.import_from = None
+        state.import_mode = request.mode
+        await self._publish()
+        return self._record("set_import_mode", request, self._import_answer())
+
+    @set_import_mode.validator
+    def _validate_set_import_mode(self, request: ImportModeRequest) -> None:
+        if self._earlier_answer() is not None:
+            return
+        status = self._state.status
+        if self._state.release is not None:
+            raise _refuse("The account is being released, so import stays off.")
+        if status not in IMPORTING:
+            raise _refuse(
+                IMPORT_REFUSALS.get(
+                    status,
+                    "The company has no Maventa account yet; import starts by itself when receiving opens.",
+                )
+            )
+        if request.mode == ImportMode.FROM_DATE:
+            if request.from_date is None:
+                raise _refuse("Mode from_date needs from_date (YYYY-MM-DD).")
+            today = helsinki_date(workflow.now())
+            if request.from_date > today:
+                raise _refuse(
+                    f"from_date {request.from_date} is in the future (today is {today}); choose 'now' or "
+                    "a date up to today."
+                )
+        elif request.from_date is not None:
+            raise _refuse(f"from_date goes only with mode from_date, not with {request.mode.value}.")
+
+    @workflow.update
+    async def link_account(self, request: LinkRequest) -> ActionAnswer:
+        """R12: an existing account, its keys already checked and stored, linked to Netvisor's vendor key."""
+        if (earlier := self._earlier_answer()) is not None:
+            return earlier
+        failed = await self._adopt(request.keys, ConnectionStatus.LINKED)
+        return self._record("link_account", request, failed or self._linked_answer())
+
+    @link_account.validator
+    def _validate_link_account(self, request: LinkRequest) -> None:
+        if self._earlier_answer() is not None:
+            return
+        self._refuse_while_changing()
+        if (reason := link_refusal(self._state.status)) is not None:
+            raise _refuse(reason)
+
+    @workflow.update
+    async def decline(self, request: ActionRequest) -> ActionAnswer:
+        """R13: the customer keeps the account; nothing is allocated and nothing at Maventa changes."""
+        if (earlier := self._earlier_answer()) is not None:
+            return earlier
+        state = self._state
+        self._move_to(ConnectionStatus.NOT_LINKED)
+        state.import_mode, state.import_from = ImportMode.OFF, None
+        await self._publish()
+        return self._record(
+            "decline",
+            request,
+            self._answer(
+                Outcome.DONE,
+                "The company's Maventa account stays as it is and is not linked to Netvisor: no receiving, "
+                f"scanning or sending through Netvisor. It can be linked later with {KEYS_PATH}.",
+            ),
+        )
+
+    @decline.validator
+    def _validate_decline(self, request: ActionRequest) -> None:
+        if self._earlier_answer() is not None:
+            return
+        self._refuse_while_changing()
+        status = self._state.status
+        if status in (ConnectionStatus.EXISTING_ACCOUNT, ConnectionStatus.NOT_LINKED):
+            return
+        if status == ConnectionStatus.RELEASED:
+            raise _refuse("The company has left Netvisor and its Maventa account was released.")
+        if status in (ConnectionStatus.LINKED, ConnectionStatus.SEND_ONLY):
+            raise _refuse(
+                f"The company's account is already {_named(status)} to Netvisor; to give it back, release it."
+            )
+        raise _refuse(
+            "Declining is for a company whose business id already has a Maventa account used outside "
+            f"Netvisor; this company's connection is {self._shown_state()}."
+        )
+
+    @workflow.update
+    async def send_only(self, request: SendOnlyRequest) -> ActionAnswer:
+        """R14: the customer receives elsewhere and sends through Netvisor; nothing is imported afterwards."""
+        if (earlier := self._earlier_answer()) is not None:
+            return earlier
+        state = self._state
+        if request.keys is not None:
+            failed = await self._adopt(request.keys, ConnectionStatus.SEND_ONLY)
+            if failed is not None:
+                return self._record("send_only", request, failed)
+        else:
+            self._move_to(ConnectionStatus.SEND_ONLY)
+        state.import_mode, state.import_from = ImportMode.OFF, None
+        await self._publish()
+        return self._record(
+            "send_only",
+            request,
+            self._answer(
+                Outcome.DONE,
+                "Sales invoices are sent through Netvisor; purchase invoices are received in the customer's "
+                "other system, so nothing is imported into Netvisor.",
+            ),
+        )
+
+    @send_only.validator
+    def _validate_send_only(self, request: SendOnlyRequest) -> None:
+        if self._earlier_answer() is not None:
+            return
+        self._refuse_while_changing()
+        if (reason := send_only_refusal(self._state.status, request.keys is not None)) is not None:
+            raise _refuse(reason)
+
+    @workflow.update
+    async def release(self, request: ActionRequest) -> ActionAnswer:
+        """R15: import stops at once; the vendor link and the stored keys go; the workflow then ends."""
+        if (earlier := self._earlier_answer()) is not None:
+            return earlier
+        state = self._state
+        if state.release is None:
+            state.release = Release(
+                requested_by=request.requested_by, requested_at=workflow.now(), state_before=state.status
+            )
+            state.import_mode, state.import_from = ImportMode.OFF, None
+            state.failure = None
+        elif state.failure is not None:
+            state.failure = None
+        self._wake = True
+        await self._settle(lambda: state.failure is not None or state.status == ConnectionStatus.RELEASED)
+        return self._record("release", request, self._release_answer())
+
+    @release.validator
+    def _validate_release(self, request: ActionRequest) -> None:
+        if self._earlier_answer() is not None:
+            return
+        state = self._state
+        if state.status == ConnectionStatus.RELEASED:
+            raise _refuse("The company's Maventa account was released already.")
+        if self._linking:
+            raise _refuse("Keys are being linked right now; try again in a moment.")
+        if state.status == ConnectionStatus.PROVISIONING and state.failure is None and state.release is None:
+            raise _refuse(
+                "The Maventa account is still being created; release it once it is ready (or once the "
+                "step has failed and shows NEEDS_SUPPORT)."
+            )
+
     @workflow.query
     def account(self) -> AccountView:
         """The account details of R9 (the API key only masked)."""
@@ -275,15 +490,25 @@ class ConnectionWorkflow:
             import_from=state.import_from,
             sending_allocated=state.status in SENDING_ALLOCATED,
             api_key_masked=state.account.api_key_masked,
+            next_step=self._next_step(),
             recent_actions=state.actions,
         )
 
     # The loop's work
 
     async def _advance(self) -> None:
-        """Do whatever is due, in lifecycle order, until nothing is or a step fails."""
+        """Do whatever is due, in lifecycle order, until nothing is or a step fails; a release comes first."""
         state = self._state
-        if state.failure is None and state.status in WAITING_FOR_ACCOUNT and self._wants_account():
+        if state.release is not None:
+            if state.failure is None:
+                await self._release()
+            return
+        if (
+            state.failure is None
+            and state.status in WAITING_FOR_ACCOUNT
+            and self._wants_account()
+            and not self._linking
+        ):
             await self._provision()
         if (
             state.failure is None
@@ -471,6 +696,81 @@ class ConnectionWorkflow:
         state.addresses_updated_at = workflow.now()
         self._move_to(ConnectionStatus.CONNECTED)
 
+    async def _release(self) -> None:
+        """R15 in order: import off in the projection (no new imports), the vendor link removed at Maventa
+        while the key is still there, then every stored secret of the company deleted."""
+        state = self._state
+        release = state.release
+        account = state.account
+        assert release is not None
+        await self._publish()
+        try:
+            if not release.vendor_unlinked and account.company_uuid and account.credentials_ref:
+                await self._run(
+                    ReleaseActivities.unlink_vendor, self._account_ref(), "Remove Netvisor's vendor link"
+                )
+                release.vendor_unlinked = True
+            if release.secrets_deleted is None:
+                forgotten = await self._run(
+                    ReleaseActivities.forget_credentials,
+                    CompanyRef(company_id=state.company_id),
+                    "Delete the company's stored keys",
+                )
+                release.secrets_deleted = forgotten.secrets_deleted
+        except ActivityError as error:
+            self._fail(Step.RELEASING, error)
+            return
+        account.credentials_ref = None
+        account.api_key_masked = None
+        account.vendor_linked = False
+        self._move_to(ConnectionStatus.RELEASED)
+
+    async def _adopt(self, keys: AccountKeys, status: ConnectionStatus) -> ActionAnswer | None:
+        """Link the account whose keys the API stored and move to `status`; FAILED changes nothing."""
+        state = self._state
+        self._linking = True
+        try:
+            networks = await self._run(
+                LinkActivities.link_existing_account,
+                LinkAccount(
+                    account=AccountRef(
+                        company_id=state.company_id,
+                        company_uuid=keys.company_uuid,
+                        credentials_ref=keys.credentials_ref,
+                    ),
+                    replaces_ref=state.account.credentials_ref,
+                ),
+                "Link Netvisor's vendor key to the existing account",
+                WHILE_ASKED,
+            )
+        except ActivityError as error:
+            return self._answer(
+                Outcome.FAILED,
+                f"The account could not be linked: {_activity_failure(error)}. Nothing changed; try again "
+                "later, or contact Netvisor customer service if it keeps failing.",
+            )
+        finally:
+            self._linking = False
+        state.account = Account(
+            company_uuid=keys.company_uuid,
+            credentials_ref=keys.credentials_ref,
+            api_key_masked=keys.api_key_masked,
+            authorized=True,
+            vendor_linked=True,
+        )
+        state.networks = networks.statuses
+        state.failure = None
+        self._move_to(status)
+        self._wake = True
+        await self._publish()
+        return None
+
+    def _refuse_while_changing(self) -> None:
+        if self._linking:
+            raise _refuse("Keys are being linked right now; try again in a moment.")
+        if self._state.release is not None:
+            raise _refuse("The company's Maventa account is being released.")
+
     async def _publish(self) -> None:
         """Show what changed: the search attributes that differ, the UI summary, the projection row."""
         async with self._publish_lock:
@@ -519,6 +819,8 @@ class ConnectionWorkflow:
 
     def _move_to(self, status: ConnectionStatus) -> None:
         current = self._state.status
+        if status == current:
+            return
         if status not in TRANSITIONS[current]:
             raise RuntimeError(f"no transition from {current} to {status}")
         workflow.logger.info("connection %s -> %s", current.value, status.value)
@@ -546,6 +848,8 @@ class ConnectionWorkflow:
 
     def _work_pending(self) -> bool:
         state = self._state
+        if state.release is not None:
+            return state.status != ConnectionStatus.RELEASED
         if state.status in WAITING_FOR_ACCOUNT:
             return self._wants_account()
         if state.status == ConnectionStatus.ACTIVE:
@@ -625,9 +929,59 @@ class ConnectionWorkflow:
             lines.append(
                 f"E-invoice address {einvoice_address_for(state.company.business_id)} via {MAVENTA_OPERATOR}"
             )
+        if state.status in (ConnectionStatus.LINKED, ConnectionStatus.RECEIVING, ConnectionStatus.CONNECTED):
+            lines.append(f"Import: {state.import_mode.value}")
+        if state.release is not None:
+            lines.append(f"Released on request of {state.release.requested_by}")
         if reason:
             lines.append(f"Needs support: {reason}")
         return "\n\n".join(lines)
+
+    def _next_step(self) -> str | None:
+        """What the user is expected to do, shown in the account view (R12: start the import)."""
+        state = self._state
+        keys_path = KEYS_PATH.format(company_id=state.company_id)
+        if state.status == ConnectionStatus.LINKED and state.import_mode == ImportMode.OFF:
+            return (
+                "Start importing purchase invoices, now or from a date, with "
+                f"{IMPORT_PATH.format(company_id=state.company_id)}; invoices received earlier can be moved "
+                "to Netvisor with the manual transfer."
+            )
+        if state.status == ConnectionStatus.EXISTING_ACCOUNT:
+            return (
+                f"The business id already has a Maventa account: link it with its API keys ({keys_path}), "
+                "or ask Netvisor customer service to leave it unlinked or to use it for sending only."
+            )
+        if state.status == ConnectionStatus.NOT_LINKED:
+            return f"Not linked to Netvisor; the account can be linked later with {keys_path}."
+        return None
+
+    def _release_summary(self) -> ReleaseSummary:
+        state = self._state
+        release = state.release
+        assert release is not None and release.secrets_deleted is not None
+        released_at = workflow.now()
+        unlinked = (
+            "Netvisor's vendor link was removed at Maventa"
+            if release.vendor_unlinked
+            else "Netvisor had no vendor link on an account to remove"
+        )
+        return ReleaseSummary(
+            company_id=state.company_id,
+            business_id=state.company.business_id,
+            name=state.company.name,
+            released_at=released_at,
+            requested_by=release.requested_by,
+            state_before=release.state_before,
+            maventa_company_id=state.account.company_uuid,
+            vendor_unlinked=release.vendor_unlinked,
+            secrets_deleted=release.secrets_deleted,
+            message=(
+                f"Released on request of {release.requested_by}: import stopped, {unlinked}, "
+                f"{release.secrets_deleted} stored key(s) deleted; the Maventa account is the customer's. "
+                + LEFT_IN_MAVENTA
+            ),
+        )
 
     # Answers
 
@@ -691,6 +1045,54 @@ class ConnectionWorkflow:
             Outcome.DONE,
             f"The banks have not confirmed the bank network yet (requested {_minute(bank.requested_at)}, "
             f"deadline end of {_day(bank.deadline)}).{overdue}",
+        )
+
+    def _import_answer(self) -> ActionAnswer:
+        state = self._state
+        earlier = "earlier ones can be moved to Netvisor with the manual transfer."
+        if state.import_mode == ImportMode.OFF or state.import_from is None:
+            return self._answer(
+                Outcome.DONE,
+                "Import is off: received invoices stay in Maventa and can be moved to Netvisor with the "
+                "manual transfer.",
+            )
+        if state.import_mode == ImportMode.NOW:
+            return self._answer(
+                Outcome.DONE,
+                f"Purchase invoices received from {_minute(state.import_from)} (Helsinki) on are imported "
+                f"automatically; {earlier}",
+            )
+        return self._answer(
+            Outcome.DONE,
+            f"Purchase invoices received on or after {helsinki_date(state.import_from)} are imported "
+            f"automatically; {earlier}",
+        )
+
+    def _linked_answer(self) -> ActionAnswer:
+        state = self._state
+        if state.status == ConnectionStatus.LINKED and state.import_mode != ImportMode.OFF:
+            return self._answer(Outcome.DONE, "The new keys are linked; import continues as chosen.")
+        return self._answer(
+            Outcome.DONE,
+            "The Maventa account is linked to Netvisor and can send e-invoices. Importing purchase invoices "
+            f"has not started: choose now or a date with {IMPORT_PATH.format(company_id=state.company_id)}. "
+            "Invoices received before that can be moved with the manual transfer.",
+        )
+
+    def _release_answer(self) -> ActionAnswer:
+        state = self._state
+        if state.status == ConnectionStatus.RELEASED:
+            return self._answer(Outcome.DONE, self._release_summary().message)
+        if state.failure is not None:
+            return self._answer(
+                Outcome.FAILED,
+                f"{state.failure.reason} Import is stopped; release again (or retry) once the cause is "
+                "fixed.",
+            )
+        return self._answer(
+            Outcome.IN_PROGRESS,
+            "Import is stopped; the vendor link and the stored keys are being removed (Maventa has not "
+            "answered yet).",
         )
 
     def _retry_answer(self, failure: Failure | None) -> ActionAnswer:

@@ -4,7 +4,7 @@ Everything here crosses Temporal as a payload (encrypted by the codec), so none 
 user's Maventa API key is kept in the vault and only its reference and masked form appear here.
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -39,7 +39,9 @@ SENDING_ALLOCATED = frozenset(
 )
 
 TRANSITIONS: dict[ConnectionStatus, frozenset[ConnectionStatus]] = {
-    ConnectionStatus.NO_CONNECTION: frozenset({ConnectionStatus.PROVISIONING, ConnectionStatus.RELEASED}),
+    ConnectionStatus.NO_CONNECTION: frozenset(
+        {ConnectionStatus.PROVISIONING, ConnectionStatus.LINKED, ConnectionStatus.RELEASED}
+    ),
     ConnectionStatus.PROVISIONING: frozenset(
         {ConnectionStatus.ACTIVE, ConnectionStatus.EXISTING_ACCOUNT, ConnectionStatus.RELEASED}
     ),
@@ -54,12 +56,72 @@ TRANSITIONS: dict[ConnectionStatus, frozenset[ConnectionStatus]] = {
     ConnectionStatus.ACTIVE: frozenset({ConnectionStatus.RECEIVING, ConnectionStatus.RELEASED}),
     ConnectionStatus.RECEIVING: frozenset({ConnectionStatus.CONNECTED, ConnectionStatus.RELEASED}),
     ConnectionStatus.CONNECTED: frozenset({ConnectionStatus.RELEASED}),
-    ConnectionStatus.LINKED: frozenset({ConnectionStatus.RELEASED}),
+    ConnectionStatus.LINKED: frozenset(
+        {ConnectionStatus.LINKED, ConnectionStatus.SEND_ONLY, ConnectionStatus.RELEASED}
+    ),
     ConnectionStatus.SEND_ONLY: frozenset({ConnectionStatus.LINKED, ConnectionStatus.RELEASED}),
-    ConnectionStatus.NOT_LINKED: frozenset({ConnectionStatus.LINKED, ConnectionStatus.SEND_ONLY}),
+    ConnectionStatus.NOT_LINKED: frozenset(
+        {ConnectionStatus.LINKED, ConnectionStatus.SEND_ONLY, ConnectionStatus.RELEASED}
+    ),
     ConnectionStatus.RELEASED: frozenset(),
 }
-"""The legal moves. The exception actions of R12-R15 (link, decline, send-only, release) plug in here."""
+"""The legal moves. Linking (R12) comes from a company with no account of Netvisor's own, declining (R13)
+and send-only (R14) from an existing account, and release (R15) from anywhere; LINKED -> LINKED is new keys
+for the same link."""
+
+IMPORTING = frozenset({ConnectionStatus.RECEIVING, ConnectionStatus.CONNECTED, ConnectionStatus.LINKED})
+"""The states whose received invoices go to Netvisor (SPEC §3), so the only ones with an import mode."""
+
+LINKABLE = frozenset(
+    {
+        ConnectionStatus.NO_CONNECTION,
+        ConnectionStatus.EXISTING_ACCOUNT,
+        ConnectionStatus.NOT_LINKED,
+        ConnectionStatus.SEND_ONLY,
+        ConnectionStatus.LINKED,
+    }
+)
+"""Where an existing account's API keys can be linked (R12): no account of Netvisor's making is in the way."""
+
+
+def _named(status: ConnectionStatus) -> str:
+    return status.value.replace("_", " ").lower()
+
+
+def link_refusal(status: ConnectionStatus) -> str | None:
+    """Why an existing account cannot be linked by API keys now, or None when it can (R12)."""
+    if status in LINKABLE:
+        return None
+    if status == ConnectionStatus.RELEASED:
+        return "The company has left Netvisor and its Maventa account was released; nothing can be linked."
+    if status == ConnectionStatus.PROVISIONING:
+        return (
+            "Netvisor is creating a Maventa account for the company right now, so another account cannot be "
+            "linked. Wait until it is ready or has failed, then contact Netvisor customer service."
+        )
+    return (
+        f"The company already has a Maventa account created through Netvisor (it is {_named(status)}), so "
+        "another account cannot be linked. To change accounts, customer service releases this one first."
+    )
+
+
+def send_only_refusal(status: ConnectionStatus, keys_given: bool) -> str | None:
+    """Why the company cannot be made send-only now, or None when it can (R14)."""
+    if status in (ConnectionStatus.SEND_ONLY, ConnectionStatus.LINKED):
+        return None
+    if status in (ConnectionStatus.EXISTING_ACCOUNT, ConnectionStatus.NOT_LINKED):
+        if keys_given:
+            return None
+        return (
+            "Send-only needs the account's keys: send company_uuid and user_api_key of the customer's "
+            "Maventa account (they are checked with Maventa first)."
+        )
+    if status == ConnectionStatus.RELEASED:
+        return "The company has left Netvisor and its Maventa account was released."
+    return (
+        f"Send-only is for a customer who keeps an existing Maventa account; this company's account is "
+        f"{_named(status)} through Netvisor. Release it instead if the customer takes the account over."
+    )
 
 
 class ImportMode(StrEnum):
@@ -75,6 +137,7 @@ class Step(StrEnum):
     OPENING_RECEIVING = "opening receiving"
     CHECKING_BANK_NETWORK = "checking the bank network"
     UPDATING_ADDRESSES = "updating Netvisor's invoicing addresses"
+    RELEASING = "releasing the account"
 
 
 class Address(BaseModel):
@@ -138,6 +201,33 @@ class ActionRequest(BaseModel):
     requested_by: str = Field(min_length=1, max_length=200)
 
 
+class AccountKeys(BaseModel):
+    """An existing account, its API key already checked with Maventa and stored in the vault by the API."""
+
+    company_uuid: str = Field(min_length=1, max_length=64)
+    credentials_ref: str = Field(min_length=1, max_length=64)
+    api_key_masked: str = Field(max_length=16)
+
+
+class LinkRequest(ActionRequest):
+    """R12: link an existing Maventa account by its keys."""
+
+    keys: AccountKeys
+
+
+class SendOnlyRequest(ActionRequest):
+    """R14: sending through Netvisor, receiving elsewhere; keys unless the account is linked already."""
+
+    keys: AccountKeys | None = None
+
+
+class ImportModeRequest(ActionRequest):
+    """R10/R12: which received invoices are imported automatically; the others stay for manual transfer."""
+
+    mode: ImportMode
+    from_date: date | None = None
+
+
 class ActionAnswer(BaseModel):
     outcome: Outcome
     state: str
@@ -152,6 +242,31 @@ class ActionRecord(BaseModel):
     requested_by: str
     at: datetime
     answer: ActionAnswer
+
+
+class Release(BaseModel):
+    """R15 under way or done: who asked, and how far it got (so a retry after a failure continues)."""
+
+    requested_by: str
+    requested_at: datetime
+    state_before: ConnectionStatus
+    vendor_unlinked: bool = False
+    secrets_deleted: int | None = None
+
+
+class ReleaseSummary(BaseModel):
+    """The connection workflow's result: what releasing the company did (R15)."""
+
+    company_id: str
+    business_id: str
+    name: str
+    released_at: datetime
+    requested_by: str
+    state_before: ConnectionStatus
+    maventa_company_id: str | None
+    vendor_unlinked: bool
+    secrets_deleted: int
+    message: str
 
 
 class Projection(BaseModel):
@@ -188,6 +303,7 @@ class ConnectionState(BaseModel):
     import_mode: ImportMode = ImportMode.OFF
     import_from: datetime | None = None
     failure: Failure | None = None
+    release: Release | None = None
     actions: list[ActionRecord] = Field(default_factory=list)
     published: Projection | None = None
 
@@ -243,6 +359,7 @@ class AccountView(BaseModel):
     import_from: datetime | None
     sending_allocated: bool
     api_key_masked: str | None
+    next_step: str | None = Field(description="What the user should do next, when something is expected")
     recent_actions: list[ActionRecord]
 
 
@@ -299,6 +416,21 @@ class Networks(BaseModel):
 
     statuses: dict[str, str]
     scan_address: str | None = None
+
+
+class LinkAccount(BaseModel):
+    """Link Netvisor's vendor key to an existing account; the vault entry it replaces is deleted after."""
+
+    account: AccountRef
+    replaces_ref: str | None = None
+
+
+class CompanyRef(BaseModel):
+    company_id: str
+
+
+class Forgotten(BaseModel):
+    secrets_deleted: int
 
 
 class InvoicingAddresses(BaseModel):

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
@@ -24,16 +24,20 @@ from workflows.connection_models import (
     AuthorizationRequest,
     BusinessIdLookup,
     BusinessIdStatus,
+    CompanyRef,
     CompanyReport,
     ConnectionInput,
     CreatedAccount,
+    Forgotten,
     InvoicingAddresses,
     InvoicingAddressesSet,
+    LinkAccount,
     Modules,
     Networks,
     NewAccount,
     NewUser,
     Projection,
+    ReleaseSummary,
     StoredCredentials,
 )
 
@@ -62,6 +66,11 @@ class FakeServices:
         self.bank_checked_at: list[datetime] = []
         self.addresses: list[InvoicingAddressesSet] = []
         self.projections: list[Projection] = []
+        self.link_refusal: str | None = None
+        self.unlink_refusal: str | None = None
+        self.linked: list[LinkAccount] = []
+        self.unlinked: list[AccountRef] = []
+        self.forgotten: list[str] = []
 
     def _maventa_answers(self) -> None:
         if self.maventa_down:
@@ -130,7 +139,33 @@ class FakeServices:
             self.calls["record_company"] += 1
             self.projections.append(projection)
 
+        @activity.defn(name="link_existing_account")
+        async def link_existing_account(link: LinkAccount) -> Networks:
+            self.calls["link_existing_account"] += 1
+            self._maventa_answers()
+            if self.link_refusal:
+                raise ApplicationError(self.link_refusal, type="MaventaRequestError", non_retryable=True)
+            self.linked.append(link)
+            return Networks(statuses={"VISMA": "active", "BANK": "active"})
+
+        @activity.defn(name="unlink_vendor")
+        async def unlink_vendor(account: AccountRef) -> None:
+            self.calls["unlink_vendor"] += 1
+            self._maventa_answers()
+            if self.unlink_refusal:
+                raise ApplicationError(self.unlink_refusal, type="MaventaRequestError", non_retryable=True)
+            self.unlinked.append(account)
+
+        @activity.defn(name="forget_credentials")
+        async def forget_credentials(company: CompanyRef) -> Forgotten:
+            self.calls["forget_credentials"] += 1
+            self.forgotten.append(company.company_id)
+            return Forgotten(secrets_deleted=1)
+
         return [
+            link_existing_account,
+            unlink_vendor,
+            forget_credentials,
             look_up_business_id,
             create_maventa_user,
             create_maventa_company,
@@ -147,7 +182,7 @@ class FakeServices:
 @asynccontextmanager
 async def connection_running(
     client: Client, fakes: FakeServices, report: CompanyReport, **options: Any
-) -> AsyncIterator[WorkflowHandle[ConnectionWorkflow, None]]:
+) -> AsyncIterator[WorkflowHandle[ConnectionWorkflow, ReleaseSummary]]:
     """A worker with the fakes and a started connection workflow for a fresh company id."""
     task_queue = f"connection-{uuid.uuid4()}"
     company_id = f"c{uuid.uuid4().hex[:12]}"
@@ -161,11 +196,12 @@ async def connection_running(
             task_queue=task_queue,
         )
         yield handle
-        await handle.terminate("test over")
+        if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            await handle.terminate("test over")
 
 
 async def view_when(
-    handle: WorkflowHandle[ConnectionWorkflow, None],
+    handle: WorkflowHandle[ConnectionWorkflow, ReleaseSummary],
     ready: Callable[[AccountView], bool],
     within_s: float = 10,
 ) -> AccountView:

@@ -22,7 +22,7 @@ from tests.workflows.connection_fakes import (
     view_when,
 )
 from workflows.connection import ConnectionWorkflow, next_bank_check
-from workflows.connection_models import ActionRequest
+from workflows.connection_models import ActionRequest, ReleaseSummary
 from workflows.search_attributes import BANK_NETWORK_DEADLINE, MAVENTA_STATE, NEEDS_SUPPORT
 
 
@@ -142,7 +142,7 @@ async def test_support_checks_now_and_the_company_connects_at_once(
     assert fakes.calls["update_invoicing_addresses"] == 1
 
 
-async def _event_count(handle: WorkflowHandle[ConnectionWorkflow, None]) -> int:
+async def _event_count(handle: WorkflowHandle[ConnectionWorkflow, ReleaseSummary]) -> int:
     history = await handle.fetch_history()
     return len(history.events)
 

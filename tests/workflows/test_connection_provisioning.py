@@ -18,7 +18,7 @@ from tests.workflows.connection_fakes import (
     view_when,
 )
 from workflows.connection import ConnectionWorkflow
-from workflows.connection_models import ActionRequest, Outcome
+from workflows.connection_models import ActionRequest, Outcome, ReleaseSummary
 from workflows.search_attributes import MAVENTA_STATE, NEEDS_SUPPORT
 
 NETVISOR_USER = ActionRequest(requested_by="netvisor user 42")
@@ -170,7 +170,7 @@ async def test_failed_provisioning_answers_contact_customer_service_and_support_
 
 
 async def _events_after_signals_handled(
-    handle: WorkflowHandle[ConnectionWorkflow, None], signals: int
+    handle: WorkflowHandle[ConnectionWorkflow, ReleaseSummary], signals: int
 ) -> list[HistoryEvent]:
     """History events after the last of `signals` signals, once a workflow task has handled them."""
     for _ in range(200):
