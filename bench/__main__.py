@@ -1,0 +1,214 @@
+"""`python -m bench [--quick]`: cost, throughput and scale, each next to a baseline measured in the same run.
+
+Quick (`make bench-quick`): the idle month (time-skipped) and bursts of invoices through the real stack.
+Full (`make bench`) adds the steady-rate latency, the month-start founding burst under Maventa's rate limit
+and memory with many live companies. The last line printed is one JSON object of every figure.
+"""
+
+import argparse
+import asyncio
+import time
+import traceback
+
+from bench.actions import total
+from bench.companies import Company, connected
+from bench.founding import measure_founding
+from bench.idle import measure_idle
+from bench.inbound import InboundResult, measure_inbound
+from bench.latency import measure_latency
+from bench.memory import measure_memory
+from bench.outbound import measure_outbound
+from bench.report import Report, Row
+from bench.stack import Running, running_stack
+
+BURST = 100
+SHARING_COMPANIES = 10_000
+
+
+def _idle(report: Report, companies: int) -> None:
+    result = asyncio.run(measure_idle(companies))
+    naive = total(result.naive_month)
+    report.figures |= {
+        "idle_actions_per_company_month": round(result.per_company, 4),
+        "baseline_idle_actions_per_company_month": naive,
+        "idle_connection_actions_month": total(result.connection_month),
+        "idle_sweep_actions_month": result.sweep_month,
+        "idle_companies_sharing_sweep": companies,
+        "idle_break_even_companies": result.break_even_companies,
+    }
+    report.add(
+        Row(
+            "idle CONNECTED company, actions/month",
+            f"{result.per_company:.4f}",
+            f"{naive} (hourly poll)",
+            f"{naive / max(result.per_company, 1e-9):,.0f}x fewer",
+            "<= 1",
+            result.per_company <= 1,
+        )
+    )
+    report.notes.append(
+        f"idle = connection's own {total(result.connection_month)} actions in 30 days "
+        f"({dict(result.connection_month)}) + sweep month {result.sweep_month:.0f} / N={companies} "
+        f"companies; sweep month = 30 x {total(result.sweep_day)} actions in a sampled day "
+        f"({dict(result.sweep_day)}) + "
+        f"{result.sweep_continue_as_new_per_month} continue-as-new; break-even N for <= 1: "
+        f"{result.break_even_companies}; baseline {dict(result.naive_month)}"
+    )
+
+
+async def _real_path(report: Report, full: bool, founding_companies: int, live_workflows: int) -> None:
+    async with running_stack() as running:
+        company = await connected(running)
+        inbound = await _inbound(report, running, company)
+        await _outbound(report, running, company)
+        if full:
+            await _latency(report, running, company, inbound)
+            await _founding(report, running, founding_companies)
+            await _memory(report, running, live_workflows)
+
+
+async def _inbound(report: Report, running: Running, company: Company) -> InboundResult | None:
+    keys = ["actions_per_imported_invoice", "import_ratio_vs_raw"]
+    try:
+        result = await measure_inbound(running, company, BURST)
+    except Exception as error:
+        report.missing(keys, f"{type(error).__name__}: {error}")
+        traceback.print_exc()
+        return None
+    per_invoice = total(result.actions) / result.invoices
+    ratio = result.temporal_rate / result.raw_rate
+    report.figures |= {
+        "actions_per_imported_invoice": round(per_invoice, 4),
+        "import_ratio_vs_raw": round(ratio, 3),
+        "imported_per_s": round(result.temporal_rate, 2),
+        "raw_per_s": round(result.raw_rate, 2),
+    }
+    report.add(Row("actions per imported invoice", f"{per_invoice:.3f}", "", "", "<= 1", per_invoice <= 1))
+    report.add(
+        Row(
+            f"import throughput, {BURST}-invoice burst",
+            f"{result.temporal_rate:.1f}/s",
+            f"{result.raw_rate:.1f}/s raw",
+            f"{ratio:.2f}",
+            ">= 0.7",
+            ratio >= 0.7,
+        )
+    )
+    raw = ", ".join(f"{s:.2f}" for s in result.raw_s)
+    report.notes.append(
+        f"inbound burst: {dict(result.actions)} in the sweep; Temporal {result.temporal_s:.2f} s, "
+        f"raw runs {raw} s"
+    )
+    return result
+
+
+async def _outbound(report: Report, running: Running, company: Company) -> None:
+    try:
+        result = await measure_outbound(running, company, BURST)
+    except Exception as error:
+        report.missing(["actions_per_sent_invoice"], f"{type(error).__name__}: {error}")
+        traceback.print_exc()
+        return
+    per_invoice = total(result.actions) / result.invoices
+    report.figures["actions_per_sent_invoice"] = round(per_invoice, 3)
+    report.add(Row("actions per sent invoice", f"{per_invoice:.2f}", "", "", "<= 8", per_invoice <= 8))
+    report.notes.append(
+        f"outbound burst: {result.delivered}/{result.invoices} delivered in {result.seconds:.1f} s; "
+        f"{dict(result.actions)}"
+    )
+
+
+async def _latency(report: Report, running: Running, company: Company, inbound: InboundResult | None) -> None:
+    result = await measure_latency(running, company, rate_per_s=10.0, seconds=30.0)
+    raw_each = 1 / inbound.raw_rate if inbound else None
+    report.figures |= {"latency_p50_s": round(result.p50, 3), "latency_p95_s": round(result.p95, 3)}
+    report.add(
+        Row(
+            "webhook-to-Netvisor p50 / p95 at 10/s",
+            f"{result.p50:.2f} / {result.p95:.2f} s",
+            f"{raw_each:.3f} s raw per invoice" if raw_each else "",
+            f"{result.p50 / raw_each:.0f}x" if raw_each else "",
+        )
+    )
+
+
+async def _founding(report: Report, running: Running, companies: int) -> None:
+    result = await measure_founding(running, companies)
+    ratio = result.achieved_per_s / result.limit_per_s
+    report.figures |= {
+        "burst_companies": companies,
+        "burst_rate_ratio": round(ratio, 3),
+        "burst_429s": result.too_many,
+        "burst_seconds_to_last_account": round(result.seconds_to_last_account, 1),
+        "burst_accounts_ready": result.accounts,
+    }
+    report.add(
+        Row(
+            f"founding burst, {companies} companies",
+            f"{result.achieved_per_s:.1f} req/s, {result.too_many} x 429",
+            f"{result.limit_per_s:.0f} req/s limit",
+            f"{ratio:.2f}",
+            ">= 0.9, no 429 storm",
+            ratio >= 0.9 and result.too_many <= result.ok_requests * 0.01,
+        )
+    )
+    report.notes.append(
+        f"founding burst: {result.accounts}/{companies} accounts in {result.seconds_to_last_account:.0f} s; "
+        f"{result.requests_per_activity:.2f} Maventa requests per activity (calibrated) -> task-queue limit "
+        f"{result.activities_per_s:.2f} activities/s"
+    )
+
+
+async def _memory(report: Report, running: Running, workflows: int) -> None:
+    result = await measure_memory(running, workflows)
+    report.figures |= {
+        "live_workflows": workflows,
+        "worker_rss_mb": round(result.worker_after_mb, 1),
+        "server_rss_mb": round(result.server_after_mb, 1),
+    }
+    report.add(
+        Row(
+            f"worker RSS, {workflows} live companies",
+            f"{result.worker_after_mb:.0f} MB",
+            f"{result.worker_before_mb:.0f} MB before",
+            f"{result.worker_after_mb / result.worker_before_mb:.2f}",
+            "<= 500 MB",
+            result.worker_after_mb <= 500,
+        )
+    )
+    report.add(
+        Row(
+            f"dev-server RSS, {workflows} live companies",
+            f"{result.server_after_mb:.0f} MB",
+            f"{result.server_before_mb:.0f} MB before",
+            f"{result.server_after_mb / result.server_before_mb:.2f}",
+        )
+    )
+    report.notes.append(f"memory: {workflows} workflows started in {result.start_s:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="idle month and invoice bursts only")
+    parser.add_argument(
+        "--companies", type=int, default=SHARING_COMPANIES, help="companies sharing the sweep"
+    )
+    parser.add_argument("--founding", type=int, default=1000, help="companies in the founding burst")
+    parser.add_argument("--live", type=int, default=10_000, help="live workflows for the memory figure")
+    args = parser.parse_args()
+    report = Report()
+    started = time.perf_counter()
+    _idle(report, args.companies)
+    try:
+        asyncio.run(_real_path(report, not args.quick, args.founding, args.live))
+    except Exception as error:
+        traceback.print_exc()
+        report.notes.append(f"the real stack stopped early: {type(error).__name__}: {error}")
+        for key in ("actions_per_imported_invoice", "import_ratio_vs_raw", "actions_per_sent_invoice"):
+            report.figures.setdefault(key, None)
+    report.notes.append(f"took {time.perf_counter() - started:.0f} s")
+    report.print()
+
+
+if __name__ == "__main__":
+    main()

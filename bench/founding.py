@@ -1,0 +1,121 @@
+"""The month-start burst: many companies founded at once while Maventa allows only so many requests a second.
+
+What must hold the line is the worker's task-queue rate limit (WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND),
+which the server enforces across all workers. It counts activities, not HTTP requests, so it is set from the
+requests per activity measured on a few companies founded first without any limit (the calibration), aiming
+just under Maventa's limit. The Maventa sandbox counts what it answered: the achieved rate is its successful
+requests per second over the burst, next to the 429s it gave.
+"""
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import col, func, select
+
+from bench.companies import company_body
+from bench.histories import actions_of
+from bench.stack import Running, new_business_id
+from store.companies import Company
+from store.database import Sessions, unit_of_work
+from workflows.connection import workflow_id
+
+AIM = 0.95
+"""Fraction of Maventa's limit the activity rate is set for; the requests of one activity vary."""
+READY_STATE = "ACTIVE"
+
+
+@dataclass(frozen=True)
+class FoundingResult:
+    companies: int
+    limit_per_s: float
+    requests_per_activity: float
+    activities_per_s: float
+    ok_requests: int
+    too_many: int
+    burst_s: float
+    seconds_to_last_account: float
+    accounts: int
+
+    @property
+    def achieved_per_s(self) -> float:
+        return self.ok_requests / self.burst_s if self.burst_s else 0.0
+
+
+def _ready(sessions: Sessions, prefix: str) -> int:
+    with unit_of_work(sessions) as session:
+        query = select(func.count()).where(
+            col(Company.company_id).startswith(prefix), col(Company.state) == READY_STATE
+        )
+        return int(session.exec(query).one())
+
+
+async def _found_all(running: Running, prefix: str, count: int, within_s: float) -> tuple[list[str], float]:
+    """PUT every company at once (20 requests in flight); the seconds until the last account is ready."""
+    gate = asyncio.Semaphore(20)
+    ids = [f"{prefix}{n:05d}" for n in range(count)]
+
+    async def put(company_id: str) -> None:
+        async with gate:
+            response = await running.api.put(
+                f"/v1/companies/{company_id}", json=company_body(new_business_id(), purchases=False)
+            )
+        response.raise_for_status()
+
+    sessions = Sessions.for_url(running.settings.store_url)
+    loop = asyncio.get_running_loop()
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(put(c) for c in ids))
+        deadline = loop.time() + within_s
+        while loop.time() < deadline:
+            if await asyncio.to_thread(_ready, sessions, prefix) >= count:
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        sessions.dispose()
+    return ids, time.perf_counter() - started
+
+
+async def _reset_counter(running: Running) -> None:
+    (await running.maventa_http.delete("/_bench/requests")).raise_for_status()
+
+
+async def measure_founding(
+    running: Running, companies: int, limit_per_s: float = 20.0, calibration: int = 10
+) -> FoundingResult:
+    await _reset_counter(running)
+    calibration_ids, _ = await _found_all(running, f"cal-{uuid.uuid4().hex[:6]}-", calibration, 120.0)
+    answered = await running.maventa_requests()
+    requests = sum(answered["by_status"].values())
+    counts = await actions_of(running.client, [workflow_id(c) for c in calibration_ids])
+    per_activity = requests / (counts["activity"] + counts["activity retry"])
+    activities_per_s = limit_per_s * AIM / per_activity
+
+    await running.restart_worker(WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND=f"{activities_per_s:.3f}")
+    await running.maventa_faults(rate_limit_per_s=limit_per_s)
+    await _reset_counter(running)
+    prefix = f"burst-{uuid.uuid4().hex[:6]}-"
+    try:
+        _, seconds = await _found_all(running, prefix, companies, within_s=companies * 2.0)
+    finally:
+        await running.maventa_faults()
+    answered = await running.maventa_requests()
+    by_status = {int(k): v for k, v in answered["by_status"].items()}
+    sessions = Sessions.for_url(running.settings.store_url)
+    try:
+        accounts = await asyncio.to_thread(_ready, sessions, prefix)
+    finally:
+        sessions.dispose()
+    return FoundingResult(
+        companies=companies,
+        limit_per_s=limit_per_s,
+        requests_per_activity=per_activity,
+        activities_per_s=activities_per_s,
+        ok_requests=sum(v for k, v in by_status.items() if k < 400),
+        too_many=by_status.get(429, 0),
+        burst_s=(answered["last"] - answered["first"]) if answered["first"] else 0.0,
+        seconds_to_last_account=seconds,
+        accounts=accounts,
+    )

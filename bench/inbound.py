@@ -1,0 +1,155 @@
+"""A burst of received invoices for one company: Temporal actions per invoice, and throughput against the same
+HTTP work done without Temporal in the same run.
+
+Through Temporal: the invoices arrive at the Maventa sandbox, its webhooks reach the API, the inbox sweep
+imports them (webhook, signal, queue read, import activity). The time runs from the arrival request until
+the ledger holds the last one as imported; the actions are the sweep's history after a mark taken before the
+burst.
+
+Raw: the same calls with the same clients against the same sandboxes, one invoice after another as the import
+activity does for one company (get, Finvoice 3.0, image, parse, Netvisor import, HANDLED), for a company the
+service does not know, so the sweep leaves its invoices alone. It runs before and after the Temporal burst and
+the two are averaged, so drift in the machine's speed cancels out.
+"""
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from pydantic import SecretStr
+from sqlmodel import col, func, select
+
+from activities.inbound_import import ATTACHMENT, DOCUMENT_FORMAT, IMAGE_FORMAT
+from activities.inbound_mapping import ReceivedFile, purchase_invoice
+from bench.companies import Company
+from bench.histories import actions_since, mark, quiet
+from bench.stack import Running, new_business_id
+from clients.maventa import MaventaClient, MaventaCredentials
+from clients.netvisor import NetvisorClient
+from domain.finvoice import parse_invoice
+from store.database import Sessions, unit_of_work
+from store.received_invoices import IMPORTED, ReceivedInvoice
+from workflows.inbox_models import INBOX_WORKFLOW_ID
+
+
+@dataclass(frozen=True)
+class InboundResult:
+    invoices: int
+    actions: Counter[str]
+    temporal_s: float
+    raw_s: tuple[float, ...]
+
+    @property
+    def temporal_rate(self) -> float:
+        return self.invoices / self.temporal_s
+
+    @property
+    def raw_rate(self) -> float:
+        return self.invoices / (sum(self.raw_s) / len(self.raw_s))
+
+
+async def arrive(running: Running, business_id: str, count: int, **body: object) -> list[str]:
+    """Invoices arrive at the Maventa sandbox (its webhooks fire); their Maventa ids."""
+    response = await running.maventa_http.post(
+        f"/_sandbox/companies/{business_id}/received-invoices",
+        json={"channel": "OPERATOR", "count": count, **body},
+    )
+    response.raise_for_status()
+    return [row["id"] for row in response.json()]
+
+
+def imported_count(sessions: Sessions, company_id: str) -> int:
+    with unit_of_work(sessions) as session:
+        query = select(func.count()).where(
+            col(ReceivedInvoice.company_id) == company_id, col(ReceivedInvoice.status) == IMPORTED
+        )
+        return int(session.exec(query).one())
+
+
+async def until_imported(sessions: Sessions, company_id: str, count: int, within_s: float = 300.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while await asyncio.to_thread(imported_count, sessions, company_id) < count:
+        if loop.time() > deadline:
+            raise TimeoutError(f"fewer than {count} invoices of {company_id} imported in {within_s:.0f} s")
+        await asyncio.sleep(0.05)
+
+
+async def raw_import(
+    maventa: MaventaClient,
+    netvisor: NetvisorClient,
+    creds: MaventaCredentials,
+    organisation: str,
+    invoice_ids: list[str],
+) -> None:
+    """The import activity's HTTP work for one company, without Temporal, the ledger or the store."""
+    for invoice_id in invoice_ids:
+        invoice = await maventa.get_invoice(creds, invoice_id)
+        document = await maventa.download_invoice(creds, invoice_id, DOCUMENT_FORMAT)
+        image = await maventa.download_invoice(creds, invoice_id, IMAGE_FORMAT)
+        files = [
+            ReceivedFile(
+                filename=file.filename or f"{file.id}.pdf",
+                mime_type=file.mimetype or "application/octet-stream",
+                content=await maventa.download_file(creds, invoice_id, file.id),
+            )
+            for file in invoice.files
+            if file.type in (None, ATTACHMENT)
+        ]
+        received = parse_invoice(document)
+        await netvisor.import_purchase_invoice(
+            organisation, purchase_invoice(invoice, received, image, files)
+        )
+        await maventa.mark_handled(creds, invoice_id)
+
+
+async def _outsider(running: Running) -> tuple[str, MaventaCredentials]:
+    """A Maventa account the service does not know: its invoices are the raw baseline's alone."""
+    business_id = new_business_id()
+    response = await running.maventa_http.post(
+        "/_sandbox/accounts", json={"business_id": business_id, "name": f"Raaka {business_id} Oy"}
+    )
+    response.raise_for_status()
+    body = response.json()
+    return business_id, MaventaCredentials(
+        company_uuid=body["company_uuid"], user_api_key=SecretStr(body["user_api_key"])
+    )
+
+
+async def _raw_once(running: Running, invoices: int) -> float:
+    settings = running.settings
+    business_id, creds = await _outsider(running)
+    maventa = MaventaClient(
+        settings.maventa_base_url, settings.maventa_vendor_api_key, timeout_s=settings.maventa_timeout_s
+    )
+    netvisor = NetvisorClient.from_settings(settings)
+    try:
+        started = time.perf_counter()
+        ids = await arrive(running, business_id, invoices)
+        await raw_import(maventa, netvisor, creds, business_id, ids)
+        return time.perf_counter() - started
+    finally:
+        await maventa.aclose()
+        await netvisor.aclose()
+
+
+async def measure_inbound(running: Running, company: Company, invoices: int) -> InboundResult:
+    sessions = Sessions.for_url(running.settings.store_url)
+    try:
+        raw_before = await _raw_once(running, invoices)
+        await quiet(running.client, INBOX_WORKFLOW_ID)
+        before = await mark(running.client, INBOX_WORKFLOW_ID)
+        already = await asyncio.to_thread(imported_count, sessions, company.company_id)
+        started = time.perf_counter()
+        await arrive(running, company.business_id, invoices)
+        await until_imported(sessions, company.company_id, already + invoices)
+        temporal_s = time.perf_counter() - started
+        await quiet(running.client, INBOX_WORKFLOW_ID, still_s=3.0)
+        actions = await actions_since(running.client, before)
+        raw_after = await _raw_once(running, invoices)
+    finally:
+        sessions.dispose()
+    return InboundResult(
+        invoices=invoices, actions=actions, temporal_s=temporal_s, raw_s=(raw_before, raw_after)
+    )

@@ -1,0 +1,155 @@
+"""Worker and dev-server memory with many live connection workflows, against the same processes before them.
+
+The workflows are the real connection workflow, started straight into CONNECTED with the state it would
+carry across continue-as-new (and its search attributes and projection already as it would publish them), so
+each costs one workflow task and then waits with no timer, as an idle company does. Memory is VmRSS.
+"""
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.service import RPCError
+
+from bench.stack import Running, new_business_id, rss_mb
+from workflows.connection import ConnectionWorkflow, workflow_id
+from workflows.connection_models import (
+    Account,
+    Address,
+    BankNetwork,
+    CompanyReport,
+    ConnectionInput,
+    ConnectionState,
+    ConnectionStatus,
+    ImportMode,
+    Modules,
+    Projection,
+)
+from workflows.search_attributes import (
+    BANK_NETWORK_DEADLINE,
+    BUSINESS_ID,
+    MAVENTA_STATE,
+    NEEDS_SUPPORT,
+    NETVISOR_COMPANY_ID,
+)
+
+SETTLE_S = 5.0
+
+
+@dataclass(frozen=True)
+class MemoryResult:
+    workflows: int
+    start_s: float
+    worker_before_mb: float
+    worker_after_mb: float
+    server_before_mb: float
+    server_after_mb: float
+
+
+def connected_input(company_id: str, now: datetime) -> tuple[ConnectionInput, TypedSearchAttributes]:
+    business_id = new_business_id()
+    company = CompanyReport(
+        business_id=business_id,
+        name=f"Muisti {business_id} Oy",
+        email="talous@muisti.fi",
+        address=Address(street="Muistikatu 1", post_code="00100", city="Helsinki"),
+        modules=Modules(sales=True, purchases=True),
+    )
+    deadline = now + timedelta(days=3)
+    account = Account(
+        company_uuid=str(uuid.uuid4()),
+        credentials_ref=f"bench-{company_id}",
+        api_key_masked="****bnch",
+        authorized=True,
+        vendor_linked=True,
+    )
+    state = ConnectionState(
+        company_id=company_id,
+        company=company,
+        status=ConnectionStatus.CONNECTED,
+        founded_at=now,
+        account=account,
+        networks={"VISMA": "active", "SCAN": "active", "BANK": "active"},
+        receiving_opened_at=now,
+        bank_network=BankNetwork(requested_at=now, deadline=deadline, confirmed_at=now),
+        addresses_updated_at=now,
+        import_mode=ImportMode.NOW,
+        import_from=now,
+        published=Projection(
+            company_id=company_id,
+            business_id=business_id,
+            name=company.name,
+            state=ConnectionStatus.CONNECTED.value,
+            needs_support=False,
+            needs_support_reason=None,
+            maventa_company_uuid=account.company_uuid,
+            credentials_ref=account.credentials_ref,
+            import_mode=ImportMode.NOW,
+            import_from=now,
+        ),
+    )
+    attributes = TypedSearchAttributes(
+        [
+            SearchAttributePair(NETVISOR_COMPANY_ID, company_id),
+            SearchAttributePair(BUSINESS_ID, business_id),
+            SearchAttributePair(MAVENTA_STATE, ConnectionStatus.CONNECTED.value),
+            SearchAttributePair(NEEDS_SUPPORT, False),
+            SearchAttributePair(BANK_NETWORK_DEADLINE, deadline),
+        ]
+    )
+    return ConnectionInput(company_id=company_id, company=company, carried=state), attributes
+
+
+async def _settled(running: Running, workflow_ids: list[str], within_s: float = 300.0) -> None:
+    """Until the sampled workflows have each finished their first workflow task."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    for wid in workflow_ids:
+        while (await running.client.get_workflow_handle(wid).describe()).history_length < 4:
+            if loop.time() > deadline:
+                raise TimeoutError("live workflows did not settle")
+            await asyncio.sleep(0.2)
+
+
+async def measure_memory(running: Running, workflows: int, parallel: int = 32) -> MemoryResult:
+    worker_before = rss_mb(running.worker_pid)
+    server_before = rss_mb(running.temporal_pid)
+    gate = asyncio.Semaphore(parallel)
+    now = datetime.now(UTC)
+    run = uuid.uuid4().hex[:6]
+    ids: list[str] = []
+
+    async def start(n: int) -> None:
+        company_id = f"mem-{run}-{n:05d}"
+        arg, attributes = connected_input(company_id, now)
+        async with gate:
+            for _ in range(5):
+                try:
+                    await running.client.start_workflow(
+                        ConnectionWorkflow.run,
+                        arg,
+                        id=workflow_id(company_id),
+                        task_queue=running.settings.temporal_task_queue,
+                        search_attributes=attributes,
+                    )
+                    break
+                except RPCError:
+                    await asyncio.sleep(1.0)
+        ids.append(workflow_id(company_id))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(start(n) for n in range(workflows)))
+    start_s = time.perf_counter() - started
+    await _settled(running, ids[-20:])
+    await asyncio.sleep(SETTLE_S)
+    return MemoryResult(
+        workflows=workflows,
+        start_s=start_s,
+        worker_before_mb=worker_before,
+        worker_after_mb=rss_mb(running.worker_pid),
+        server_before_mb=server_before,
+        server_after_mb=rss_mb(running.temporal_pid),
+    )
