@@ -5,7 +5,7 @@ ASSUMPTION: the exact answer is not documented; the sandbox answers the overlapp
 `TECHNICAL_ERROR` and leaves the first one alone. Requests are told apart by their organisation header.
 """
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.netvisor.envelope import NetvisorFailure, failed_response, wants_http_status
 from sandbox.netvisor.faults import is_netvisor_resource
@@ -39,7 +39,15 @@ class OneMessageAtATime:
             await response(scope, receive, send)
             return
         self.in_flight.add(organisation)
+
+        async def send_then_free_the_slot(message: Message) -> None:
+            # The caller may send its next message as soon as it has the whole answer, which can be before
+            # this task resumes: the slot is free from the moment the last byte is handed over.
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                self.in_flight.discard(organisation)
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, send_then_free_the_slot)
         finally:
             self.in_flight.discard(organisation)
