@@ -58,6 +58,7 @@ __all__ = [
     "report_company",
     "retry",
     "send_only",
+    "send_only_with_linked_keys",
     "set_import_mode",
     "workflow_id",
 ]
@@ -197,9 +198,9 @@ async def account(client: Client, company_id: str) -> AccountView:
     async with _reaching(client, company_id):
         view = await _handle(client, company_id).query(ConnectionWorkflow.account, rpc_timeout=QUERY_TIMEOUT)
     if view.lifecycle_state == ConnectionStatus.RELEASED:
-        summary = await _release_summary(client, company_id)
-        if summary is not None:
-            raise CompanyReleased(summary)
+        # The workflow ends as soon as the release's answer is out; its result is the summary.
+        handle = _handle(client, company_id)
+        raise CompanyReleased(await handle.result(rpc_timeout=QUERY_TIMEOUT))
     return view
 
 
@@ -276,6 +277,13 @@ async def send_only(
         return await _handle(client, company_id).execute_update(
             ConnectionWorkflow.send_only, SendOnlyRequest(requested_by=requested_by, keys=keys), id=request_id
         )
+
+
+async def send_only_with_linked_keys(
+    client: Client, company_id: str, requested_by: str, request_id: str | None = None
+) -> ActionAnswer:
+    """R14 for an account whose keys are linked already."""
+    return await send_only(client, company_id, requested_by, None, request_id)
 
 
 async def release(

@@ -1,5 +1,5 @@
 """Netvisor's routes for a company's Maventa connection (SPEC §7): report the company, create the connection
-(R6), read the account details (R9)."""
+(R6), read the account details (R9). A released company (R15) answers 410 on every route."""
 
 from typing import Annotated
 
@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from pydantic import BaseModel, Field
 from temporalio.client import Client
 
+from domain.banking_days import helsinki_date
 from domain.identifiers import InvalidIdentifier, normalise_business_id
 from settings import Settings
 from starters import connection
@@ -77,6 +78,17 @@ def unavailable(error: connection.ConnectionUnavailable) -> ApiError:
     return ApiError(503, "connection_unavailable", f"{str(error).capitalize()}; try again shortly.")
 
 
+def released(error: connection.CompanyReleased) -> ApiError:
+    summary = error.summary
+    return ApiError(
+        410,
+        "company_released",
+        f"Company {summary.company_id} left Netvisor: its Maventa account was released on "
+        f"{helsinki_date(summary.released_at)} and now belongs to the customer. Nothing more can be done "
+        "for it here.",
+    )
+
+
 @router.put("/{company_id}", status_code=202)
 async def put_company(
     company_id: CompanyId, body: CompanyBody, request: Request, client: TemporalClient
@@ -96,9 +108,12 @@ async def put_company(
         modules=Modules(**body.modules.model_dump()),
     )
     settings: Settings = request.app.state.settings
-    handle = await connection.report_company(
-        client, connection.ConnectionOptions.from_settings(settings), company_id, report
-    )
+    try:
+        handle = await connection.report_company(
+            client, connection.ConnectionOptions.from_settings(settings), company_id, report
+        )
+    except connection.CompanyReleased as error:
+        raise released(error) from None
     description = await handle.describe()
     state = description.typed_search_attributes.get(MAVENTA_STATE) or ""
     return CompanyAccepted(company_id=company_id, workflow_id=handle.id, state=state)
@@ -122,6 +137,8 @@ async def create_connection(
         answer = await connection.create_connection(client, company_id, requested_by, idempotency_key)
     except connection.UnknownCompany:
         raise unknown_company(company_id) from None
+    except connection.CompanyReleased as error:
+        raise released(error) from None
     except connection.ActionRefused as refused:
         raise ApiError(409, "connection_refused", str(refused)) from None
     except connection.ConnectionUnavailable as error:
@@ -140,5 +157,7 @@ async def get_account(company_id: CompanyId, client: TemporalClient) -> AccountV
         return await connection.account(client, company_id)
     except connection.UnknownCompany:
         raise unknown_company(company_id) from None
+    except connection.CompanyReleased as error:
+        raise released(error) from None
     except connection.ConnectionUnavailable as error:
         raise unavailable(error) from None

@@ -1,32 +1,57 @@
-"""Customer service's routes for companies' connections (SPEC §7): check the bank network now, retry a failed
-step, list companies by state or by needing support."""
+"""Customer service's routes for companies' connections (SPEC §7): a company's status, check the bank network
+now, retry a failed step, list companies by state or by needing support. The exception actions (decline,
+send-only, release) are in starters/api/maventa_account.py.
+
+Who asks is recorded in the workflow's history: the agent's id in the `X-Support-User` header (required on
+the exception actions; retry and the bank check fall back to the body's `requested_by`)."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 from temporalio.client import Client
 
 from settings import Settings
 from starters import connection
 from starters.api.auth import support_caller
-from starters.api.companies import CompanyId, IdempotencyKey, unavailable, unknown_company
+from starters.api.companies import CompanyId, IdempotencyKey, released, unavailable, unknown_company
 from starters.api.errors import ApiError
 from starters.api.temporal import temporal_client
 from store.companies import list_companies
 from store.database import Sessions, unit_of_work
-from workflows.connection_models import ActionAnswer
+from workflows.connection_models import AccountView, ActionAnswer, ReleaseSummary
 
 router = APIRouter(prefix="/v1/support/companies", tags=["support"], dependencies=[Depends(support_caller)])
 
 TemporalClient = Annotated[Client, Depends(temporal_client)]
+SUPPORT_USER_PATTERN = r"^[^\x00-\x1f]{1,200}$"
+SupportUser = Annotated[
+    str,
+    Header(
+        alias="X-Support-User",
+        pattern=SUPPORT_USER_PATTERN,
+        description="The customer-service agent asking; recorded in the workflow's history",
+    ),
+]
+OptionalSupportUser = Annotated[
+    str | None,
+    Header(alias="X-Support-User", pattern=SUPPORT_USER_PATTERN, description="The agent asking"),
+]
 
 
 class SupportActionBody(BaseModel):
     requested_by: str = Field("support", min_length=1, max_length=200, description="The agent asking")
+
+
+class CompanyStatus(BaseModel):
+    """What support sees of one company: its account view, or what releasing it did once it left."""
+
+    company_id: str
+    account: AccountView | None
+    released: ReleaseSummary | None
 
 
 class CompanySummary(BaseModel):
@@ -58,18 +83,16 @@ def store_sessions(request: Request) -> Sessions:
 SupportAction = Callable[[Client, str, str, str | None], Awaitable[ActionAnswer]]
 
 
-async def _act(
-    act: SupportAction,
-    client: Client,
-    company_id: str,
-    body: SupportActionBody | None,
-    request_id: str | None,
+async def act(
+    action: SupportAction, client: Client, company_id: str, requested_by: str, request_id: str | None
 ) -> ActionAnswer:
-    requested_by = (body or SupportActionBody()).requested_by
+    """Run a support action, answering 404/409/410/503 the same way for all of them."""
     try:
-        return await act(client, company_id, requested_by, request_id)
+        return await action(client, company_id, requested_by, request_id)
     except connection.UnknownCompany:
         raise unknown_company(company_id) from None
+    except connection.CompanyReleased as error:
+        raise released(error) from None
     except connection.ActionRefused as refused:
         raise ApiError(409, "action_refused", str(refused)) from None
     except connection.ConnectionUnavailable as error:
@@ -82,9 +105,11 @@ async def check_bank_network(
     client: TemporalClient,
     body: SupportActionBody | None = None,
     idempotency_key: IdempotencyKey = None,
+    support_user: OptionalSupportUser = None,
 ) -> ActionAnswer:
     """Ask Maventa about the company's bank network now; connects the company if the banks have confirmed."""
-    return await _act(connection.check_bank_network_now, client, company_id, body, idempotency_key)
+    requested_by = support_user or (body or SupportActionBody()).requested_by
+    return await act(connection.check_bank_network_now, client, company_id, requested_by, idempotency_key)
 
 
 @router.post("/{company_id}/retry")
@@ -93,9 +118,26 @@ async def retry(
     client: TemporalClient,
     body: SupportActionBody | None = None,
     idempotency_key: IdempotencyKey = None,
+    support_user: OptionalSupportUser = None,
 ) -> ActionAnswer:
     """Run the step that failed for good again (after fixing its cause); the answer says how it went."""
-    return await _act(connection.retry, client, company_id, body, idempotency_key)
+    requested_by = support_user or (body or SupportActionBody()).requested_by
+    return await act(connection.retry, client, company_id, requested_by, idempotency_key)
+
+
+@router.get("/{company_id}")
+async def company_status(company_id: CompanyId, client: TemporalClient) -> CompanyStatus:
+    """The company's account view (state, why it needs support, networks, import, recent actions with who
+    asked); for a released company, what releasing it did."""
+    try:
+        view = await connection.account(client, company_id)
+    except connection.UnknownCompany:
+        raise unknown_company(company_id) from None
+    except connection.CompanyReleased as error:
+        return CompanyStatus(company_id=company_id, account=None, released=error.summary)
+    except connection.ConnectionUnavailable as error:
+        raise unavailable(error) from None
+    return CompanyStatus(company_id=company_id, account=view, released=None)
 
 
 @router.get("")

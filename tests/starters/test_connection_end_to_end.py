@@ -33,6 +33,8 @@ class Stack:
     maventa: maventa.MaventaSandbox
     netvisor: httpx.AsyncClient
     temporal: Client
+    settings: Settings
+    api_url: str
 
 
 @asynccontextmanager
@@ -67,7 +69,14 @@ async def running_stack(temporal_env: WorkflowEnvironment, data_dir: Path) -> As
             httpx.AsyncClient(base_url=api_url, timeout=30) as api,
             httpx.AsyncClient(base_url=netvisor_url, timeout=10) as netvisor_http,
         ):
-            yield Stack(api=api, maventa=maventa_sandbox, netvisor=netvisor_http, temporal=client)
+            yield Stack(
+                api=api,
+                maventa=maventa_sandbox,
+                netvisor=netvisor_http,
+                temporal=client,
+                settings=settings,
+                api_url=api_url,
+            )
 
 
 def company(business_id: str, *, purchases: bool = True) -> dict[str, Any]:
