@@ -91,9 +91,13 @@ class InboxWorkflow:
 
     def _backstop(self) -> asyncio.Task[None]:
         """One timer per backstop period, not one per round: a busy sweep costs no extra timers."""
-        return asyncio.create_task(
-            workflow.sleep(self._state.options.backstop_every, summary="backstop sweep")
-        )
+        self._backstop_due = False
+
+        async def sleep() -> None:
+            await workflow.sleep(self._state.options.backstop_every, summary="backstop sweep")
+            self._backstop_due = True
+
+        return asyncio.create_task(sleep())
 
     async def _round(self) -> None:
         options = self._state.options
@@ -156,8 +160,9 @@ class InboxWorkflow:
     def _details(self) -> str:
         totals = self._state.totals
         return (
-            f"{self._state.rounds} rounds; imported {totals.imported}, quarantined {totals.quarantined}, "
-            f"outside import mode {totals.outside_import_mode}, waiting {totals.deferred}"
+            f"{self._state.rounds} rounds; imported {totals.imported}, already in Netvisor "
+            f"{totals.already_in_netvisor}, quarantined {totals.quarantined}, outside import mode "
+            f"{totals.outside_import_mode}"
         )
 
 

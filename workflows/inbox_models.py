@@ -86,7 +86,9 @@ class ImportOutcome(BaseModel):
     already_in_netvisor: int = 0
     outside_import_mode: int = 0
     quarantined: int = 0
-    deferred: int = 0
+    deferred: int = Field(
+        0, description="Left for a later attempt; only a failed attempt's message counts them"
+    )
 
     def add(self, other: "ImportOutcome") -> "ImportOutcome":
         return ImportOutcome(

@@ -161,10 +161,17 @@ def _maventa_unavailable(error: MaventaUnavailable) -> ApiError:
     )
 
 
-async def _imported(sessions: Sessions, invoice_ids: list[str]) -> set[str]:
+async def _imported(sessions: Sessions, company_id: str, invoice_ids: list[str]) -> set[str]:
+    """Which of these are in Netvisor as this company's invoices; another company's id is unknown here."""
+
     def read() -> set[str]:
         with unit_of_work(sessions) as session:
-            return in_netvisor(session, invoice_ids)
+            imported = in_netvisor(session, invoice_ids)
+            return {
+                i
+                for i in imported
+                if (row := get_received_invoice(session, i)) and row.company_id == company_id
+            }
 
     return await asyncio.to_thread(read)
 
@@ -197,7 +204,7 @@ async def received_invoices(
         )
     except MaventaUnavailable as error:
         raise _maventa_unavailable(error) from None
-    imported = await _imported(sessions, [i.id for i in invoices])
+    imported = await _imported(sessions, company_id, [i.id for i in invoices])
     return [
         ReceivedInvoiceItem(
             id=invoice.id,
@@ -243,7 +250,7 @@ async def queue_received_invoices(
     sessions = store_sessions(request)
     company = await _receiving_company(sessions, company_id)
     invoice_ids = list(dict.fromkeys(body.invoice_ids))
-    imported = await _imported(sessions, invoice_ids)
+    imported = await _imported(sessions, company_id, invoice_ids)
     candidates = [i for i in invoice_ids if i not in imported]
     creds = await credentials(sessions, company)
     try:

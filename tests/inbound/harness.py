@@ -100,7 +100,9 @@ class Inbound:
             else:
                 await self.maventa.create_profile(creds, network)
         company = Receiver(company_id=f"nv-{uuid.uuid4().hex[:10]}", business_id=bid, creds=creds)
-        self.project(company, state=state, mode=mode, import_from=import_from or datetime(2000, 1, 1, tzinfo=UTC))
+        self.project(
+            company, state=state, mode=mode, import_from=import_from or datetime(2000, 1, 1, tzinfo=UTC)
+        )
         return company
 
     def project(self, company: Receiver, *, state: str, mode: str, import_from: datetime | None) -> None:
@@ -115,7 +117,7 @@ class Inbound:
                     state=state,
                     maventa_company_uuid=company.maventa_uuid,
                     credentials_ref=ref,
-                    import_mode=mode,  # type: ignore[arg-type]
+                    import_mode=mode,
                     import_from=import_from,
                 ),
             )
@@ -150,7 +152,9 @@ class Inbound:
     # Netvisor side
 
     async def in_netvisor(self, company: Receiver) -> list[dict[str, Any]]:
-        response = await self.netvisor_http.get(f"/_sandbox/companies/{company.business_id}/purchase-invoices")
+        response = await self.netvisor_http.get(
+            f"/_sandbox/companies/{company.business_id}/purchase-invoices"
+        )
         response.raise_for_status()
         return list(response.json())
 
@@ -209,7 +213,9 @@ class Inbound:
             yield http
 
 
-async def eventually(check: Callable[[], Awaitable[T]], *, timeout_s: float = 20.0, every_s: float = 0.1) -> T:
+async def eventually(
+    check: Callable[[], Awaitable[T]], *, timeout_s: float = 20.0, every_s: float = 0.1
+) -> T:
     """The first truthy result of check, or its last result when the time is up."""
     deadline = asyncio.get_running_loop().time() + timeout_s
     while True:
@@ -226,8 +232,17 @@ async def inbound_stack(client: Client, task_queue: str, tmp_path: Path) -> Asyn
     migrate(store_url)
     sessions = Sessions.for_url(store_url)
     async with (
-        serve(maventa_app(MaventaSandboxConfig(clock_interval_s=0.05))) as maventa_url,
-        serve(netvisor_app(NetvisorSandboxConfig())) as netvisor_url,
+        # File databases: the sandboxes' shared in-memory connection is not safe across their threads.
+        serve(
+            maventa_app(
+                MaventaSandboxConfig(
+                    database_url=f"sqlite:///{tmp_path / 'maventa.db'}", clock_interval_s=0.05
+                )
+            )
+        ) as maventa_url,
+        serve(
+            netvisor_app(NetvisorSandboxConfig(database_url=f"sqlite:///{tmp_path / 'netvisor.db'}"))
+        ) as netvisor_url,
         httpx.AsyncClient(base_url=maventa_url, timeout=10) as maventa_http,
         httpx.AsyncClient(base_url=netvisor_url, timeout=10) as netvisor_http,
     ):

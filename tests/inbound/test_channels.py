@@ -16,7 +16,9 @@ from tests.inbound.harness import Inbound, eventually
         ("SCAN", RECEIVED_SCANNED_INVOICE),
     ],
 )
-async def test_an_arrival_reaches_netvisor_once_with_its_image(stack: Inbound, channel: str, kind: str) -> None:
+async def test_an_arrival_reaches_netvisor_once_with_its_image(
+    stack: Inbound, channel: str, kind: str
+) -> None:
     company = await stack.company()
     async with stack.worker():
         await stack.start()
@@ -34,7 +36,6 @@ async def test_an_arrival_reaches_netvisor_once_with_its_image(stack: Inbound, c
     with unit_of_work(stack.sessions) as session:
         counts = count_by_kind(session, company.company_id, billing_month(row.updated_at))
     assert counts == {kind: 1}
-
 
 
 async def _handled(stack: Inbound, invoice_id: str) -> bool:

@@ -2,11 +2,12 @@
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from domain.finvoice import parse_invoice
-from tests.inbound.harness import Inbound, eventually
+from tests.inbound.harness import Inbound, Receiver, eventually
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "maventa-examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.xml")) if EXAMPLES.is_dir() else []
@@ -26,7 +27,7 @@ def finvoice(encoding: str, number: str) -> bytes:
         '<InvoiceTotalVatExcludedAmount AmountCurrencyIdentifier="EUR">100,00</InvoiceTotalVatExcludedAmount>'
         '<InvoiceTotalVatAmount AmountCurrencyIdentifier="EUR">25,50</InvoiceTotalVatAmount>'
         '<InvoiceTotalVatIncludedAmount AmountCurrencyIdentifier="EUR">125,50</InvoiceTotalVatIncludedAmount>'
-        "<PaymentTermsDetails><InvoiceDueDate Format=\"CCYYMMDD\">20260119</InvoiceDueDate>"
+        '<PaymentTermsDetails><InvoiceDueDate Format="CCYYMMDD">20260119</InvoiceDueDate>'
         "</PaymentTermsDetails></InvoiceDetails>"
         "<InvoiceRow><ArticleName>Öljynvaihto</ArticleName>"
         '<DeliveredQuantity QuantityUnitCode="kpl">1</DeliveredQuantity>'
@@ -75,7 +76,7 @@ async def test_own_documents_in_each_character_set(stack: Inbound, encoding: str
     assert [line["product_name"] for line in row["lines"]] == ["Öljynvaihto"]
 
 
-async def _all(stack: Inbound, company, count: int):  # type: ignore[no-untyped-def]
+async def _all(stack: Inbound, company: Receiver, count: int) -> list[dict[str, Any]]:
     rows = await stack.in_netvisor(company)
     return rows if len(rows) >= count else []
 
