@@ -26,7 +26,8 @@ async def support(stack: Stack, *args: str, stdin: str | None = None) -> Result:
         "SUPPORT_USER": "cli.agent",
         "COLUMNS": "250",
     }
-    return await asyncio.to_thread(CliRunner().invoke, app, list(args), env=env, input=stdin)
+    runner = CliRunner()
+    return await asyncio.to_thread(lambda: runner.invoke(app, list(args), env=env, input=stdin))
 
 
 def free_port() -> int:
