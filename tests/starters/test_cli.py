@@ -9,9 +9,8 @@ import sys
 import uuid
 from pathlib import Path
 
-from click.testing import Result
 from temporalio.testing import WorkflowEnvironment
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from starters.cli import app
 from tests.starters.api.test_exceptions import existing_account_company
