@@ -13,7 +13,10 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
+from activities.inbound_subscription import ensure_webhook_subscription
+from clients.maventa import MaventaError
 from settings import Settings
+from workers.dependencies import Dependencies
 from workflows.inbox import InboxWorkflow
 from workflows.inbox_models import (
     INBOX_WORKFLOW_ID,
@@ -33,6 +36,7 @@ __all__ = [
     "InboxWaker",
     "inbox_options",
     "start_inbox",
+    "start_receiving",
     "transfer",
     "wake",
 ]
@@ -67,6 +71,16 @@ async def start_inbox(client: Client, settings: Settings, options: InboxOptions 
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary="Received invoices of every company into Netvisor",
     )
+
+
+async def start_receiving(client: Client, dependencies: Dependencies) -> None:
+    """At worker start: Maventa's webhook subscribed (idempotent) and the sweep running. A Maventa that cannot
+    be reached now only delays the webhook: the sweep's backstop imports in the meantime."""
+    try:
+        await ensure_webhook_subscription(dependencies, dependencies.settings)
+    except MaventaError as error:
+        log.warning("Maventa webhook not subscribed yet", extra={"error": error.message})
+    await start_inbox(client, dependencies.settings)
 
 
 async def wake(client: Client, settings: Settings, notice: ReceivedNotice) -> None:

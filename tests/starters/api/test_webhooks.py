@@ -5,9 +5,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from activities.inbound_subscription import ensure_webhook_subscription
+from starters.inbound import start_receiving
 from tests.inbound.harness import Inbound, Receiver, eventually, inbound_stack
 from workers.dependencies import Dependencies
 
@@ -65,3 +66,19 @@ async def test_the_webhook_refuses_a_wrong_secret_and_acknowledges_the_unknown(s
 
 async def _all_in_netvisor(stack: Inbound, company: Receiver, count: int) -> bool:
     return len(await stack.in_netvisor(company)) >= count
+
+
+async def test_worker_start_runs_the_sweep_even_while_maventa_is_down(stack: Inbound) -> None:
+    dependencies = Dependencies(
+        settings=stack.settings, maventa=stack.maventa, netvisor=stack.netvisor, sessions=stack.sessions
+    )
+    (
+        await stack.maventa_http.put("/_sandbox/faults", json={"error_rate": 1.0, "status": 503})
+    ).raise_for_status()
+    try:
+        await start_receiving(stack.client, dependencies)
+    finally:
+        (await stack.maventa_http.delete("/_sandbox/faults")).raise_for_status()
+    assert (await stack.inbox.describe()).status == WorkflowExecutionStatus.RUNNING
+    await start_receiving(stack.client, dependencies)
+    assert (await stack.inbox.describe()).status == WorkflowExecutionStatus.RUNNING
