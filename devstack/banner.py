@@ -1,9 +1,11 @@
 """The table `make run` prints once everything is up: where each part is, and the tokens for local calls."""
 
+import os
 from pathlib import Path
 
 from pydantic import SecretStr
 
+from devstack.secrets_key import key_file
 from settings import Settings
 
 
@@ -13,6 +15,12 @@ def _token(settings: Settings, field: str, variable: str) -> str:
     if value == default:
         return f"{value.get_secret_value()}  (dev default)"
     return f"(set by {variable}; not shown)"
+
+
+def _secrets_key(data_dir: Path) -> str:
+    if "SECRETS_KEY" in {name.upper() for name in os.environ}:
+        return "(set by SECRETS_KEY; not shown)"
+    return f"{key_file(data_dir)}  (generated once; keep it with the data)"
 
 
 def banner(settings: Settings, data_dir: Path) -> str:
@@ -25,10 +33,12 @@ def banner(settings: Settings, data_dir: Path) -> str:
         ("API", f"{api}  (health {api}/healthz)"),
         ("API docs", f"{api}/docs  (OpenAPI {api}/openapi.json)"),
         ("Codec endpoint", f"{api}/codec  (support token)"),
+        ("UI decoding", f"sign in at {api}/codec/ui/login (support token), see docs/support.md"),
         ("Maventa sandbox", f"http://{host}:{settings.maventa_sandbox_port}  (controls under /_sandbox/)"),
         ("Netvisor sandbox", f"http://{host}:{settings.netvisor_sandbox_port}  (controls under /_sandbox/)"),
         ("Worker metrics", f"http://{host}:{settings.metrics_port}/metrics"),
         ("Data folder", str(data_dir)),
+        ("Secrets key", _secrets_key(data_dir)),
         ("Netvisor token", _token(settings, "api_netvisor_token", "API_NETVISOR_TOKEN")),
         ("Support token", _token(settings, "api_support_token", "API_SUPPORT_TOKEN")),
     ]

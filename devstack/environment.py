@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+from devstack.secrets_key import dev_secrets_key
 from settings import Settings
 
 # Short enough to watch a whole lifecycle during a demo; 0 in settings means "only by control endpoint".
@@ -17,8 +18,11 @@ def _set_unless_given(env: dict[str, str], name: str, value: str) -> None:
 
 
 def child_environment(settings: Settings, data_dir: Path) -> dict[str, str]:
-    """The user's variables win; the clients point at the sandboxes unless told otherwise."""
+    """The user's variables win; the clients point at the sandboxes unless told otherwise, and every child
+    shares one secrets key (the data folder's own unless SECRETS_KEY is set)."""
     env = dict(os.environ)
+    if not any(key.upper() == "SECRETS_KEY" for key in env):
+        env["SECRETS_KEY"] = dev_secrets_key(data_dir)
     env["DATA_DIR"] = str(data_dir)
     env["PYTHONUNBUFFERED"] = "1"
     _set_unless_given(env, "SANDBOX_BANK_CONFIRM_SECONDS", DEMO_BANK_CONFIRM_SECONDS)

@@ -30,6 +30,11 @@ def search_attribute_flag(key: SearchAttributeKey) -> str:
     return f"{key.name}={''.join(word.capitalize() for word in kind.split('_'))}"
 
 
+def ui_codec_endpoint(settings: Settings) -> str:
+    """The API's codec endpoint for the UI, which decodes only for a browser with a support session."""
+    return f"http://{settings.bind_host}:{settings.api_port}/codec/ui"
+
+
 def dev_server_command(settings: Settings, data_dir: Path) -> list[str]:
     command = [
         str(temporal_cli()),
@@ -41,6 +46,8 @@ def dev_server_command(settings: Settings, data_dir: Path) -> list[str]:
         str(frontend_port(settings)),
         "--ui-port",
         str(settings.temporal_ui_port),
+        "--ui-codec-endpoint",
+        ui_codec_endpoint(settings),
         "--db-filename",
         str(data_dir / DATABASE_FILE),
         "--namespace",

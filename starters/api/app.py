@@ -15,6 +15,7 @@ from security.codec import EncryptionCodec
 from settings import Settings
 from starters.api import (
     codec,
+    codec_ui,
     companies,
     health,
     maventa_account,
@@ -32,6 +33,7 @@ from starters.api.temporal import TemporalConnection, TemporalUnavailable
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     codec.router,
+    codec_ui.router,
     companies.router,
     support.router,
     maventa_account.router,
