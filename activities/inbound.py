@@ -9,9 +9,6 @@ from activities.inbound_queue import InboundQueueActivities
 from activities.inbound_subscription import partner_credentials
 from workers.dependencies import Dependencies
 
-DEFAULT_RECHECK_AFTER_S = 90.0
-"""Netvisor shows a Finvoice import in its list about a minute after it (research/netvisor-api.md §4.1)."""
-
 
 def inbound_activities(dependencies: Dependencies) -> list[Callable[..., Any]]:
     settings = dependencies.settings
@@ -20,8 +17,7 @@ def inbound_activities(dependencies: Dependencies) -> list[Callable[..., Any]]:
         dependencies.maventa,
         dependencies.netvisor,
         dependencies.sessions,
-        recheck_after=timedelta(
-            seconds=getattr(settings, "inbound_recheck_after_s", DEFAULT_RECHECK_AFTER_S)
-        ),
+        # Netvisor lists a Finvoice import about a minute after it (research/netvisor-api.md §4.1).
+        recheck_after=timedelta(seconds=settings.inbound_recheck_after_s),
     )
     return [queue.read_received_queue, imports.import_received]

@@ -21,7 +21,6 @@ from pydantic import BaseModel
 from settings import Settings
 from workflows.sales_invoice_models import Route
 
-DOCUMENTS_DIR_VARIABLE = "OUTBOUND_DOCUMENTS_DIR"
 FINVOICE_30 = "FINVOICE30"
 _SUBMISSION = "submission.json"
 _CONTENT = "upload"
@@ -74,8 +73,7 @@ class OutboundDocuments:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "OutboundDocuments":
-        configured = os.environ.get(DOCUMENTS_DIR_VARIABLE)
-        return cls(Path(configured) if configured else settings.data_dir / "outbound")
+        return cls(settings.outbound_documents_dir or settings.data_dir / "outbound")
 
     def _folder(self, company_id: str, invoice_key: str) -> Path:
         digest = hashlib.sha256(f"{company_id}\n{invoice_key}".encode()).hexdigest()

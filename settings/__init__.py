@@ -64,6 +64,39 @@ class Settings(BaseSettings):
         False, description="Check the bank network on every day, not only Finnish banking days (demos)"
     )
 
+    inbound_backstop_s: float = Field(
+        300.0, description="The inbox sweep reads Maventa's queue at least this often, webhook or not"
+    )
+    inbound_invoices_per_activity: int = Field(
+        50, description="Companies' received invoices are packed into import activities of about this many"
+    )
+    inbound_invoices_per_round: int = Field(
+        500, description="At most this many queued invoices per sweep round"
+    )
+    inbound_heartbeat_timeout_s: float = Field(
+        60.0, description="An import whose worker was lost mid-batch is retried after this long"
+    )
+    inbound_import_attempts: int = Field(
+        5, description="Attempts of one import activity before its invoices wait for a later round"
+    )
+    inbound_recheck_after_s: float = Field(
+        90.0, description="After an uncertain Netvisor answer, wait this long before looking the invoice up"
+    )
+    inbound_webhook_coalesce_s: float = Field(
+        1.0, description="Webhook notices within this window wake the inbox sweep once (per API process)"
+    )
+    sales_invoice_first_check_s: float = Field(
+        60.0, description="Without a webhook, a sent invoice's delivery is first checked after this long"
+    )
+    sales_invoice_longest_check_interval_s: float = Field(
+        21600.0, description="The delivery check interval doubles up to this"
+    )
+    sales_invoice_tracking_days: float = Field(
+        14.0, description="A sent invoice with no outcome after this many days is reported UNCONFIRMED"
+    )
+    outbound_documents_dir: Path | None = Field(
+        None, description="Folder of submitted sales-invoice documents; default {DATA_DIR}/outbound"
+    )
     price_list_path: Path | None = Field(
         None, description="TOML price list for service billing; default the shipped illustrative sample"
     )

@@ -28,8 +28,6 @@ from workflows.inbox_models import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BACKSTOP_S = 300.0
-DEFAULT_COALESCE_S = 1.0
 
 __all__ = [
     "INBOX_WORKFLOW_ID",
@@ -43,20 +41,13 @@ __all__ = [
 
 
 def inbox_options(settings: Settings) -> InboxOptions:
-    """Options from settings where they are set (INBOUND_* names, see docs/inbound.md), else the defaults."""
-    defaults = InboxOptions()
+    """The sweep's pacing and sizes from the INBOUND_* settings."""
     return InboxOptions(
-        backstop_every=timedelta(seconds=getattr(settings, "inbound_backstop_s", DEFAULT_BACKSTOP_S)),
-        invoices_per_activity=getattr(
-            settings, "inbound_invoices_per_activity", defaults.invoices_per_activity
-        ),
-        invoices_per_round=getattr(settings, "inbound_invoices_per_round", defaults.invoices_per_round),
-        import_heartbeat_timeout=timedelta(
-            seconds=getattr(
-                settings, "inbound_heartbeat_timeout_s", defaults.import_heartbeat_timeout.total_seconds()
-            )
-        ),
-        import_attempts=getattr(settings, "inbound_import_attempts", defaults.import_attempts),
+        backstop_every=timedelta(seconds=settings.inbound_backstop_s),
+        invoices_per_activity=settings.inbound_invoices_per_activity,
+        invoices_per_round=settings.inbound_invoices_per_round,
+        import_heartbeat_timeout=timedelta(seconds=settings.inbound_heartbeat_timeout_s),
+        import_attempts=settings.inbound_import_attempts,
     )
 
 
@@ -116,7 +107,7 @@ class InboxWaker:
     window's end. A trailing signal lost with the process is covered by the sweep's backstop timer.
     """
 
-    def __init__(self, window: timedelta = timedelta(seconds=DEFAULT_COALESCE_S)) -> None:
+    def __init__(self, window: timedelta) -> None:
         self._window = window.total_seconds()
         self._last_sent = float("-inf")
         self._trailing: asyncio.Task[None] | None = None

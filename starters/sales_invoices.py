@@ -20,7 +20,6 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -78,21 +77,13 @@ BATCH_CONCURRENCY = 16
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
-class OutboundSettings(BaseSettings):
-    """How delivery is followed when no webhook comes; read from the environment with these defaults."""
-
-    model_config = SettingsConfigDict(env_prefix="SALES_INVOICE_", extra="ignore")
-
-    first_check_s: float = 60.0
-    longest_check_interval_s: float = 6 * 3600.0
-    tracking_days: float = 14.0
-
-    def tracking(self) -> Tracking:
-        return Tracking(
-            first_check_after=timedelta(seconds=self.first_check_s),
-            longest_check_interval=timedelta(seconds=self.longest_check_interval_s),
-            give_up_after=timedelta(days=self.tracking_days),
-        )
+def delivery_tracking(settings: Settings) -> Tracking:
+    """How delivery is followed when no webhook comes (the SALES_INVOICE_* settings)."""
+    return Tracking(
+        first_check_after=timedelta(seconds=settings.sales_invoice_first_check_s),
+        longest_check_interval=timedelta(seconds=settings.sales_invoice_longest_check_interval_s),
+        give_up_after=timedelta(days=settings.sales_invoice_tracking_days),
+    )
 
 
 class InvoiceRejected(ValueError):
@@ -124,7 +115,7 @@ class Outbound:
             sessions=sessions,
             documents=OutboundDocuments.from_settings(settings),
             task_queue=settings.temporal_task_queue,
-            tracking=OutboundSettings().tracking(),
+            tracking=delivery_tracking(settings),
         )
 
 

@@ -6,8 +6,10 @@ import logging
 from temporalio.runtime import Runtime
 
 from settings import Settings
+from starters.inbound import start_receiving
 from workers.client import connect_temporal
 from workers.dependencies import open_dependencies
+from workers.schedules import ensure_billing_schedule
 from workers.worker import build_worker
 
 log = logging.getLogger(__name__)
@@ -16,11 +18,17 @@ READY_MESSAGE = "worker ready"
 
 
 async def run_worker(settings: Settings, *, stop: asyncio.Event, runtime: Runtime | None = None) -> None:
-    """Poll the task queue until `stop` is set; a readiness line is logged once polling has begun."""
+    """Poll the task queue until `stop` is set; a readiness line is logged once polling has begun.
+
+    On the way up it brings the billing schedule up to date, subscribes Maventa's webhook and starts the inbox
+    sweep: all idempotent, so every worker of a fleet may do it.
+    """
     client = await connect_temporal(settings, runtime=runtime)
+    await ensure_billing_schedule(client, settings)
     async with open_dependencies(settings) as dependencies:
         worker = build_worker(client, settings, dependencies)
         async with worker:
+            await start_receiving(client, dependencies)
             log.info(
                 READY_MESSAGE,
                 extra={"task_queue": settings.temporal_task_queue, "namespace": client.namespace},

@@ -18,7 +18,7 @@ from activities.inbound_companies import company_by_maventa_uuid
 from settings import Settings
 from starters.api.errors import ApiError
 from starters.api.support import store_sessions
-from starters.inbound import DEFAULT_COALESCE_S, InboxWaker
+from starters.inbound import InboxWaker
 from starters.sales_invoices import notify_delivery_event
 from workflows.inbox_models import ReceivedNotice
 
@@ -50,8 +50,8 @@ def inbox_waker(request: Request) -> InboxWaker:
     waker: InboxWaker | None = getattr(request.app.state, "inbox_waker", None)
     if waker is None:
         settings: Settings = request.app.state.settings
-        window = getattr(settings, "inbound_webhook_coalesce_s", DEFAULT_COALESCE_S)
-        waker = request.app.state.inbox_waker = InboxWaker(timedelta(seconds=window))
+        window = timedelta(seconds=settings.inbound_webhook_coalesce_s)
+        waker = request.app.state.inbox_waker = InboxWaker(window)
     return waker
 
 

@@ -12,7 +12,7 @@ from workflows.sales_invoice_models import workflow_id
 async def test_a_delivery_without_webhook_is_found_by_the_backstop_check(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("SALES_INVOICE_FIRST_CHECK_S", "0.5")
+    monkeypatch.setattr(stack.settings, "sales_invoice_first_check_s", 0.5)
     company = await stack.company(webhooks=False)
     key = f"inv-{uuid.uuid4().hex[:12]}"
     accepted = await stack.api.post(
