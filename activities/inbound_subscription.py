@@ -6,9 +6,7 @@ event already in place is kept, so restarts add nothing; a changed secret or URL
 
 import logging
 
-from pydantic import TypeAdapter
-
-from clients.maventa import MaventaClient, MaventaCredentials, Notification
+from clients.maventa import MaventaCredentials
 from settings import Settings
 from workers.dependencies import Dependencies
 
@@ -16,7 +14,6 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_EVENTS = ["DOCUMENTS.INVOICE.RECEIVED", "DOCUMENTS.INVOICE.DELIVERED", "DOCUMENTS.INVOICE.FAILED"]
 VENDOR_WEBHOOK = "VENDOR_WEBHOOK"
-_NOTIFICATIONS = TypeAdapter(list[Notification])
 
 
 def partner_credentials(settings: Settings) -> MaventaCredentials:
@@ -32,17 +29,11 @@ def webhook_url(settings: Settings) -> str:
     return f"{settings.webhook_base_url.rstrip('/')}/v1/webhooks/maventa/{secret}"
 
 
-async def _subscriptions(maventa: MaventaClient, partner: MaventaCredentials) -> list[Notification]:
-    # The client has no public listing of subscriptions yet; this is its documented GET (research §2.9).
-    response = await maventa._authed(partner, "GET", "/v1/company/notifications")
-    return _NOTIFICATIONS.validate_python(response.json())
-
-
 async def ensure_webhook_subscription(dependencies: Dependencies, settings: Settings) -> bool:
     """Subscribe the vendor webhook unless it is there; True if this call subscribed it."""
     partner = partner_credentials(settings)
     destination = webhook_url(settings)
-    for existing in await _subscriptions(dependencies.maventa, partner):
+    for existing in await dependencies.maventa.list_notifications(partner):
         if (
             existing.destination_type == VENDOR_WEBHOOK
             and existing.destination == destination

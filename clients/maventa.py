@@ -463,6 +463,11 @@ class MaventaClient:
         response = await self._authed(creds, "POST", "/v1/company/notifications", json=body)
         return Notification.model_validate(response.json())
 
+    async def list_notifications(self, creds: MaventaCredentials) -> list[Notification]:
+        """The company's webhook subscriptions (research §2.9), so a subscription is made only once."""
+        response = await self._authed(creds, "GET", "/v1/company/notifications")
+        return [Notification.model_validate(row) for row in response.json()]
+
     async def received_events(
         self, partner: MaventaCredentials, state: str = "CREATED"
     ) -> list[InvoiceEvent]:

@@ -19,6 +19,7 @@ async def test_received_delivered_and_failed_events_are_posted(maventa: MaventaS
             maventa.partner, inbox.url, ["DOCUMENTS.INVOICE.RECEIVED"], "VENDOR_WEBHOOK"
         )
         assert vendor_wide.id and vendor_wide.destination == inbox.url
+        assert [n.id for n in await client.list_notifications(maventa.partner)] == [vendor_wide.id]
         bid, creds = await maventa.customer()
         await client.create_profile(creds, "VISMA")
         await client.subscribe_notifications(
