@@ -648,7 +648,8 @@ class ConnectionWorkflow:
                 return
             if bank.confirmed_at is None and (on_demand or self._bank_check_due()):
                 await self._check_bank_network()
-            if bank.confirmed_at is not None and state.failure is None:
+            # A release may have been asked for while the check ran; it goes first.
+            if bank.confirmed_at is not None and state.failure is None and state.release is None:
                 await self._connect()
 
     async def _check_bank_network(self) -> None:
@@ -694,7 +695,8 @@ class ConnectionWorkflow:
             self._fail(Step.UPDATING_ADDRESSES, error)
             return
         state.addresses_updated_at = workflow.now()
-        self._move_to(ConnectionStatus.CONNECTED)
+        if state.status == ConnectionStatus.RECEIVING:  # not released meanwhile (support's check runs alone)
+            self._move_to(ConnectionStatus.CONNECTED)
 
     async def _release(self) -> None:
         """R15 in order: import off in the projection (no new imports), the vendor link removed at Maventa
