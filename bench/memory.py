@@ -89,6 +89,7 @@ def connected_input(company_id: str, now: datetime) -> tuple[ConnectionInput, Ty
             credentials_ref=account.credentials_ref,
             import_mode=ImportMode.NOW,
             import_from=now,
+            lifecycle_state=ConnectionStatus.CONNECTED,
         ),
     )
     attributes = TypedSearchAttributes(
