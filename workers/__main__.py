@@ -3,10 +3,11 @@
 import asyncio
 import signal
 
+from observability.redaction import setting_secrets
 from settings import Settings, get_settings
 from workers.logs import configure_logging
 from workers.main import run_worker
-from workers.metrics import metrics_runtime
+from workers.metrics import WorkerMetrics
 
 
 async def serve(settings: Settings) -> None:
@@ -14,10 +15,10 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await run_worker(settings, stop=stop, runtime=metrics_runtime(settings))
+    await run_worker(settings, stop=stop, metrics=WorkerMetrics(settings))
 
 
 if __name__ == "__main__":
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, secrets=setting_secrets(settings))
     asyncio.run(serve(settings))

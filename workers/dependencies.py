@@ -4,8 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import httpx
+
 from clients.maventa import MaventaClient
 from clients.netvisor import NetvisorClient
+from observability.upstream import MeasuredTransport
 from settings import Settings
 from store.database import Sessions
 
@@ -22,15 +25,27 @@ class Dependencies:
 
 @asynccontextmanager
 async def open_dependencies(settings: Settings) -> AsyncIterator[Dependencies]:
-    """Build every dependency from settings and close them all when the worker stops."""
-    maventa = MaventaClient(
-        settings.maventa_base_url, settings.maventa_vendor_api_key, timeout_s=settings.maventa_timeout_s
+    """Build every dependency from settings and close them all when the worker stops.
+
+    The clients send through measured transports: every call's latency and failure is in `/metrics`.
+    """
+    maventa_http = httpx.AsyncClient(
+        transport=MeasuredTransport("maventa"), timeout=httpx.Timeout(settings.maventa_timeout_s)
     )
-    netvisor = NetvisorClient.from_settings(settings)
+    netvisor_http = httpx.AsyncClient(
+        transport=MeasuredTransport("netvisor"), timeout=httpx.Timeout(settings.netvisor_timeout_s)
+    )
+    maventa = MaventaClient(
+        settings.maventa_base_url,
+        settings.maventa_vendor_api_key,
+        http=maventa_http,
+        timeout_s=settings.maventa_timeout_s,
+    )
+    netvisor = NetvisorClient.from_settings(settings, http=netvisor_http)
     sessions = Sessions.for_url(settings.store_url)
     try:
         yield Dependencies(settings=settings, maventa=maventa, netvisor=netvisor, sessions=sessions)
     finally:
-        await maventa.aclose()
-        await netvisor.aclose()
+        await maventa_http.aclose()
+        await netvisor_http.aclose()
         sessions.dispose()

@@ -2,13 +2,13 @@
 
 import asyncio
 import logging
-
-from temporalio.runtime import Runtime
+from contextlib import nullcontext
 
 from settings import Settings
 from starters.inbound import start_receiving
 from workers.client import connect_temporal
 from workers.dependencies import open_dependencies
+from workers.metrics import WorkerMetrics
 from workers.schedules import ensure_billing_schedule
 from workers.worker import build_worker
 
@@ -17,21 +17,24 @@ log = logging.getLogger(__name__)
 READY_MESSAGE = "worker ready"
 
 
-async def run_worker(settings: Settings, *, stop: asyncio.Event, runtime: Runtime | None = None) -> None:
+async def run_worker(
+    settings: Settings, *, stop: asyncio.Event, metrics: WorkerMetrics | None = None
+) -> None:
     """Poll the task queue until `stop` is set; a readiness line is logged once polling has begun.
 
     On the way up it brings the billing schedule up to date, subscribes Maventa's webhook and starts the inbox
-    sweep: all idempotent, so every worker of a fleet may do it.
+    sweep: all idempotent, so every worker of a fleet may do it. With `metrics`, `/metrics` is served too.
     """
-    client = await connect_temporal(settings, runtime=runtime)
+    client = await connect_temporal(settings, runtime=metrics.runtime if metrics else None)
     await ensure_billing_schedule(client, settings)
     async with open_dependencies(settings) as dependencies:
         worker = build_worker(client, settings, dependencies)
-        async with worker:
-            await start_receiving(client, dependencies)
-            log.info(
-                READY_MESSAGE,
-                extra={"task_queue": settings.temporal_task_queue, "namespace": client.namespace},
-            )
-            await stop.wait()
-            log.info("worker stopping", extra={"task_queue": settings.temporal_task_queue})
+        with metrics.serving(dependencies.sessions) if metrics else nullcontext():
+            async with worker:
+                await start_receiving(client, dependencies)
+                log.info(
+                    READY_MESSAGE,
+                    extra={"task_queue": settings.temporal_task_queue, "namespace": client.namespace},
+                )
+                await stop.wait()
+                log.info("worker stopping", extra={"task_queue": settings.temporal_task_queue})

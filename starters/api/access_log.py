@@ -1,7 +1,7 @@
 """Request ids and the access log: one JSON line per request, without headers, bodies or query strings.
 
 The route template is logged instead of the raw path where one matched, so path secrets (the webhook's) never
-reach a log line.
+reach a log line. Every other line logged while a request is handled carries its request_id too.
 """
 
 import logging
@@ -10,6 +10,8 @@ import time
 import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from observability.log_context import api_request
 
 log = logging.getLogger("starters.api.access")
 
@@ -50,7 +52,8 @@ class AccessLogMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_request_id)
+            with api_request(request_id):
+                await self.app(scope, receive, send_with_request_id)
         finally:
             route = scope.get("route")
             log.info(

@@ -18,7 +18,7 @@ from tests.workers.greet_company import GreetCompany
 from workers import worker as worker_module
 from workers.client import connect_temporal
 from workers.main import run_worker
-from workers.metrics import metrics_runtime
+from workers.metrics import WorkerMetrics
 from workers.registry import WORKFLOWS
 
 
@@ -49,7 +49,7 @@ async def test_worker_runs_a_workflow_with_encrypted_payloads_and_stops_on_reque
     # The registered workflows plus one whose outcome the test knows.
     monkeypatch.setattr(worker_module, "WORKFLOWS", [*WORKFLOWS, GreetCompany])
     stop = asyncio.Event()
-    running = asyncio.create_task(run_worker(settings, stop=stop, runtime=metrics_runtime(settings)))
+    running = asyncio.create_task(run_worker(settings, stop=stop, metrics=WorkerMetrics(settings)))
     plain = await Client.connect(settings.temporal_address)
     await _until_polling(plain, settings.temporal_task_queue, running)
 
