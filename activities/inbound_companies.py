@@ -16,8 +16,9 @@ from store.database import Sessions, unit_of_work
 from store.vault import get_secret
 
 RECEIVING_STATES = frozenset({"RECEIVING", "CONNECTED", "LINKED"})
-"""States in which received invoices go to Netvisor (SPEC §3); send-only and not-linked companies import
-nothing, and the others have no receiving through Netvisor."""
+"""Lifecycle states in which received invoices go to Netvisor (SPEC §3); send-only and not-linked companies
+import nothing, and the others have no receiving through Netvisor. A step that failed for good (shown as
+NEEDS_SUPPORT) does not stop receiving that is open, so the lifecycle state decides, not the shown one."""
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,13 @@ class ReceivingCompany:
     business_id: str
     maventa_company_uuid: str
     credentials_ref: str
-    state: str
+    lifecycle_state: str
     import_mode: str
     import_from: datetime | None
 
     @property
     def receives(self) -> bool:
-        return self.state in RECEIVING_STATES
+        return self.lifecycle_state in RECEIVING_STATES
 
     @property
     def organisation_id(self) -> str:
@@ -57,7 +58,7 @@ def _receiving(row: Company | None) -> ReceivingCompany | None:
         business_id=row.business_id,
         maventa_company_uuid=row.maventa_company_uuid,
         credentials_ref=row.credentials_ref,
-        state=row.state,
+        lifecycle_state=row.lifecycle_state,
         import_mode=row.import_mode,
         import_from=row.import_from,
     )

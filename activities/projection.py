@@ -1,6 +1,7 @@
 """The companies projection (store.companies) written after every change of a company's connection.
 
-The API's support listing and the inbound sweep read this row; the workflow stays the only owner of the state.
+The API's support listing reads its shown state; the inbound sweep and sales invoices read its lifecycle
+state; the workflow stays the only owner of both.
 """
 
 import asyncio
@@ -18,9 +19,15 @@ class ProjectionActivities:
 
     @activity.defn
     async def record_company(self, projection: Projection) -> None:
-        """Account ids the workflow does not know yet stay as the provisioning activities recorded them."""
+        """Account ids the workflow does not know yet stay as the provisioning activities recorded them.
+
+        A projection scheduled by a workflow version without `lifecycle_state` records its shown state there,
+        as the migration did for existing rows.
+        """
         changes = projection.model_dump(exclude={"company_id"})
         changes["import_mode"] = projection.import_mode.value
+        lifecycle = projection.lifecycle_state
+        changes["lifecycle_state"] = projection.state if lifecycle is None else lifecycle.value
         for recorded_by_activities in ("maventa_company_uuid", "credentials_ref"):
             if changes[recorded_by_activities] is None:
                 del changes[recorded_by_activities]

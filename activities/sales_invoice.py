@@ -26,7 +26,7 @@ from store.companies import Company, get_company
 from store.database import Sessions, unit_of_work
 from store.sent_invoices import mark_uploaded, record_status
 from store.vault import get_secret
-from workflows.connection_models import SENDING_ALLOCATED
+from workflows.connection_models import NEEDS_SUPPORT_STATE, SENDING_ALLOCATED
 from workflows.sales_invoice_models import (
     DeliveryCheck,
     DeliveryOutcome,
@@ -48,8 +48,11 @@ def sending_refusal(company_id: str, company: Company | None) -> str | None:
             f"Company {company_id} has no Maventa connection: report it with PUT /v1/companies/{company_id} "
             "and send the invoice once its account is ready."
         )
-    if company.state in SENDING_ALLOCATED:
+    # The lifecycle state, not the shown one: a failed step (NEEDS_SUPPORT) leaves allocated sending as it is.
+    state = company.lifecycle_state
+    if state in SENDING_ALLOCATED:
         return None
+    stuck = company.state == NEEDS_SUPPORT_STATE
     advice = {
         "PROVISIONING": "its Maventa account is still being created; send the invoice again once it is ready",
         "EXISTING_ACCOUNT": "its business id already has a Maventa account used elsewhere; link it with the "
@@ -57,8 +60,8 @@ def sending_refusal(company_id: str, company: Company | None) -> str | None:
         "NOT_LINKED": "the customer declined to link its Maventa account; link it to send e-invoices",
         "RELEASED": "the company has left Netvisor and its Maventa account was handed over",
         "NEEDS_SUPPORT": "its Maventa connection needs Netvisor customer service's attention; contact them",
-    }.get(company.state, "contact Netvisor customer service")
-    return f"Company {company_id} cannot send e-invoices in state {company.state}: {advice}."
+    }.get(NEEDS_SUPPORT_STATE if stuck else state, "contact Netvisor customer service")
+    return f"Company {company_id} cannot send e-invoices in state {state}: {advice}."
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The companies projection: what the API, support listings, billing and the inbox sweep read about a company.
 
 Each company's workflow owns its state and writes this projection from an activity after every change; nothing
-here decides anything.
+here decides anything. `state` is what support sees (NEEDS_SUPPORT when a step failed for good);
+`lifecycle_state` is where the company stands underneath, which is what importing and sending depend on.
 """
 
 from datetime import datetime
@@ -28,6 +29,7 @@ class Company(SQLModel, table=True):
     business_id: str = Field(default="", max_length=20)
     name: str = Field(default="", max_length=300)
     state: str = Field(default="PROVISIONING", max_length=32)
+    lifecycle_state: str = Field(default="PROVISIONING", max_length=32)
     needs_support: bool = False
     needs_support_reason: str | None = Field(default=None, max_length=2000)
     maventa_company_uuid: str | None = Field(default=None, max_length=64, index=True)
@@ -45,6 +47,7 @@ class CompanyChanges(BaseModel):
     business_id: str | None = None
     name: str | None = None
     state: str | None = None
+    lifecycle_state: str | None = None
     needs_support: bool | None = None
     needs_support_reason: str | None = None
     maventa_company_uuid: str | None = None

@@ -779,10 +779,18 @@ class ConnectionWorkflow:
             self._upsert_search_attributes()
             workflow.set_current_details(self._summary())
             projection = self._projection()
-            if projection == self._state.published:
+            if self._already_published(projection):
                 return
             self._state.published = projection
             await self._run(ProjectionActivities.record_company, projection, "Record the company's state")
+
+    def _already_published(self, projection: Projection) -> bool:
+        """A projection carried over from a run that predates `lifecycle_state` is compared without it, so
+        replaying such a run schedules the same activities; the next write that is due carries it."""
+        published = self._state.published
+        if published is not None and published.lifecycle_state is None:
+            return projection.model_copy(update={"lifecycle_state": None}) == published
+        return projection == published
 
     def _upsert_search_attributes(self) -> None:
         state = self._state
@@ -915,6 +923,7 @@ class ConnectionWorkflow:
             credentials_ref=state.account.credentials_ref,
             import_mode=state.import_mode,
             import_from=state.import_from,
+            lifecycle_state=state.status,
         )
 
     def _summary(self) -> str:

@@ -282,6 +282,9 @@ class Projection(BaseModel):
     credentials_ref: str | None
     import_mode: ImportMode
     import_from: datetime | None
+    lifecycle_state: ConnectionStatus | None = None
+    """Where the company stands under a NEEDS_SUPPORT `state`: inbound and outbound gate on it. None only in
+    projections carried over from runs that predate it."""
 
 
 class ConnectionState(BaseModel):

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field
 from temporalio.service import RPCError
 
-from activities.inbound_companies import RECEIVING_STATES, ReceivingCompany, company_by_id, credentials
+from activities.inbound_companies import ReceivingCompany, company_by_id, credentials
 from clients.maventa import (
     Invoice,
     MaventaClient,
@@ -125,12 +125,12 @@ async def _receiving_company(sessions: Sessions, company_id: str) -> ReceivingCo
             "no_maventa_account",
             f"Company {company_id} has no Maventa account yet; create the connection first.",
         )
-    if company.state not in RECEIVING_STATES:
+    if not company.receives:
         raise ApiError(
             409,
             "not_receiving",
-            f"Company {company_id} is {company.state}: its invoices are not received through Netvisor, "
-            "so none can be listed or transferred.",
+            f"Company {company_id} is {company.lifecycle_state}: its invoices are not received through "
+            "Netvisor, so none can be listed or transferred.",
         )
     return company
 

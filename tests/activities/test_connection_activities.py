@@ -30,6 +30,7 @@ from workflows.connection_models import (
     AuthorizationRequest,
     BusinessIdLookup,
     CompanyReport,
+    ConnectionStatus,
     ImportMode,
     InvoicingAddresses,
     Modules,
@@ -214,26 +215,51 @@ async def test_receiving_scanning_and_the_bank_network_until_the_banks_confirm(s
 async def test_projection_keeps_account_ids_the_workflow_has_not_learnt_yet(services: Services) -> None:
     bid = business_id()
     ref = await provision(services, "company-7", bid)
-    await ActivityEnvironment().run(
-        services.projection.record_company,
-        Projection(
-            company_id="company-7",
-            business_id=bid,
-            name="Testi Oy",
-            state="NEEDS_SUPPORT",
-            needs_support=True,
-            needs_support_reason="Creating the Maventa account failed: a reason.",
-            maventa_company_uuid=None,
-            credentials_ref=None,
-            import_mode=ImportMode.OFF,
-            import_from=None,
-        ),
+    stuck = Projection(
+        company_id="company-7",
+        business_id=bid,
+        name="Testi Oy",
+        state="NEEDS_SUPPORT",
+        needs_support=True,
+        needs_support_reason="Creating the Maventa account failed: a reason.",
+        maventa_company_uuid=None,
+        credentials_ref=None,
+        import_mode=ImportMode.OFF,
+        import_from=None,
+        lifecycle_state=ConnectionStatus.PROVISIONING,
     )
+    await ActivityEnvironment().run(services.projection.record_company, stuck)
     with unit_of_work(services.sessions) as session:
         row = get_company(session, "company-7")
 
     assert row is not None and row.state == "NEEDS_SUPPORT" and row.needs_support
+    assert row.lifecycle_state == "PROVISIONING"
     assert row.maventa_company_uuid == ref.company_uuid and row.credentials_ref == ref.credentials_ref
+
+
+async def test_a_projection_scheduled_without_lifecycle_state_records_its_shown_state(
+    services: Services,
+) -> None:
+    """A write scheduled by the workflow version before lifecycle_state, run by today's worker."""
+    bid = business_id()
+    await provision(services, "company-8", bid)
+    written = Projection(
+        company_id="company-8",
+        business_id=bid,
+        name="Testi Oy",
+        state="RELEASED",
+        needs_support=False,
+        needs_support_reason=None,
+        maventa_company_uuid=None,
+        credentials_ref=None,
+        import_mode=ImportMode.OFF,
+        import_from=None,
+    )
+    await ActivityEnvironment().run(services.projection.record_company, written)
+    with unit_of_work(services.sessions) as session:
+        row = get_company(session, "company-8")
+
+    assert row is not None and row.state == row.lifecycle_state == "RELEASED"
 
 
 async def test_invoicing_addresses_point_to_maventa_in_netvisor() -> None:

@@ -79,11 +79,15 @@ class Inbound:
         self,
         *,
         state: str = "RECEIVING",
+        shown_state: str | None = None,
         mode: str = "now",
         import_from: datetime | None = None,
         networks: tuple[str, ...] = ("PEPPOL", "SCAN"),
     ) -> Receiver:
-        """A receiving Maventa account linked to the vendor, and its projection row and vault key."""
+        """A receiving Maventa account linked to the vendor, and its projection row and vault key.
+
+        `state` is the lifecycle state; `shown_state` what support sees, e.g. NEEDS_SUPPORT (default: state).
+        """
         bid = business_id()
         response = await self.maventa_http.post(
             "/_sandbox/accounts", json={"business_id": bid, "name": f"Vastaanottaja {bid} Oy"}
@@ -101,11 +105,17 @@ class Inbound:
                 await self.maventa.create_profile(creds, network)
         company = Receiver(company_id=f"nv-{uuid.uuid4().hex[:10]}", business_id=bid, creds=creds)
         self.project(
-            company, state=state, mode=mode, import_from=import_from or datetime(2000, 1, 1, tzinfo=UTC)
+            company,
+            state=state,
+            shown_state=shown_state or state,
+            mode=mode,
+            import_from=import_from or datetime(2000, 1, 1, tzinfo=UTC),
         )
         return company
 
-    def project(self, company: Receiver, *, state: str, mode: str, import_from: datetime | None) -> None:
+    def project(
+        self, company: Receiver, *, state: str, shown_state: str, mode: str, import_from: datetime | None
+    ) -> None:
         with unit_of_work(self.sessions) as session:
             ref = put_secret(session, company.company_id, "maventa_user_api_key", company.creds.user_api_key)
             upsert_company(
@@ -114,7 +124,8 @@ class Inbound:
                 CompanyChanges(
                     business_id=company.business_id,
                     name=f"Vastaanottaja {company.business_id} Oy",
-                    state=state,
+                    state=shown_state,
+                    lifecycle_state=state,
                     maventa_company_uuid=company.maventa_uuid,
                     credentials_ref=ref,
                     import_mode=mode,

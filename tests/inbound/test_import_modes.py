@@ -71,3 +71,19 @@ async def test_companies_not_receiving_through_netvisor_import_nothing(stack: In
     company = await stack.company(state=state, mode="now")
     await _run_round(stack, company, {f"{state}-1": datetime.now(UTC)})
     assert await stack.in_netvisor(company) == []
+
+
+async def test_a_step_failed_for_good_does_not_stop_import_while_receiving_is_open(stack: Inbound) -> None:
+    """E.g. Netvisor refused the invoicing addresses: support sees NEEDS_SUPPORT, receiving stays open."""
+    company = await stack.company(state="RECEIVING", shown_state="NEEDS_SUPPORT", mode="now")
+    ids = await _run_round(stack, company, {"STUCK-1": datetime.now(UTC)})
+    assert await _numbers_in_netvisor(stack, company) == {"STUCK-1"}
+    assert stack.ledger(ids["STUCK-1"]) is not None
+
+
+async def test_a_not_linked_company_shown_as_needs_support_still_imports_nothing(stack: Inbound) -> None:
+    """E.g. its release failed: NEEDS_SUPPORT is shown, but nothing was ever received through Netvisor."""
+    company = await stack.company(state="NOT_LINKED", shown_state="NEEDS_SUPPORT", mode="now")
+    ids = await _run_round(stack, company, {"DECLINED-1": datetime.now(UTC)})
+    assert await stack.in_netvisor(company) == []
+    assert stack.ledger(ids["DECLINED-1"]) is None

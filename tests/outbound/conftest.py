@@ -130,8 +130,11 @@ class Stack:
     maventa: MaventaClient
     network: LossyNetwork
 
-    async def company(self, state: str = "ACTIVE", *, webhooks: bool = True) -> TestCompany:
-        """A company with a Maventa account at the sandbox and the given state in the projection."""
+    async def company(
+        self, state: str = "ACTIVE", *, shown_state: str | None = None, webhooks: bool = True
+    ) -> TestCompany:
+        """A company with a Maventa account at the sandbox and the given lifecycle state in the projection;
+        `shown_state` is what support sees, e.g. NEEDS_SUPPORT (default: the same)."""
         business_id = new_business_id()
         company_id = f"nv-{uuid.uuid4().hex[:12]}"
         created = await self.sandbox.post(
@@ -152,7 +155,8 @@ class Stack:
                     CompanyChanges(
                         business_id=business_id,
                         name="Myyjä Oy",
-                        state=state,
+                        state=shown_state or state,
+                        lifecycle_state=state,
                         maventa_company_uuid=credentials.company_uuid,
                         credentials_ref=ref,
                     ),

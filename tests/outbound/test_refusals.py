@@ -168,3 +168,32 @@ async def test_an_invoice_maventa_refused_is_reported_and_can_be_sent_again_unde
     history = [change["status"] for change in view["history"]]
     assert history == ["SUBMITTED", "REJECTED", "SUBMITTED", "PENDING"]
     assert len(await stack.sent_at_maventa(company.business_id)) == 1
+
+
+async def test_a_step_failed_for_good_does_not_take_allocated_sending_away(stack: Stack) -> None:
+    """E.g. Netvisor refused the invoicing addresses: support sees NEEDS_SUPPORT, sending stays allocated."""
+    company = await stack.company("RECEIVING", shown_state="NEEDS_SUPPORT", webhooks=False)
+    key = _key()
+
+    answer = await stack.api.post(
+        f"/v1/companies/{company.company_id}/sales-invoices", json=json_request(key, company.business_id)
+    )
+
+    assert answer.status_code == 202, answer.text
+    await stack.settled(company.company_id, key, "PENDING")
+    assert len(await stack.sent_at_maventa(company.business_id)) == 1
+
+
+async def test_a_not_linked_company_shown_as_needs_support_still_cannot_send(stack: Stack) -> None:
+    """E.g. its release failed: NEEDS_SUPPORT is shown, and sending was never allocated."""
+    company = await stack.company("NOT_LINKED", shown_state="NEEDS_SUPPORT", webhooks=False)
+
+    answer = await stack.api.post(
+        f"/v1/companies/{company.company_id}/sales-invoices", json=json_request(_key(), company.business_id)
+    )
+
+    assert answer.status_code == 409
+    error = answer.json()["error"]
+    assert error["code"] == "sending_not_allocated"
+    assert "state NOT_LINKED" in error["message"] and "customer service" in error["message"]
+    assert await stack.sent_at_maventa(company.business_id) == []

@@ -153,6 +153,9 @@ async def test_failed_provisioning_answers_contact_customer_service_and_support_
         ready = await handle.query(ConnectionWorkflow.account)
 
     assert stuck.lifecycle_state == "PROVISIONING" and stuck.needs_support
+    stuck_row = next(p for p in fakes.projections if p.state == "NEEDS_SUPPORT")
+    assert stuck_row.lifecycle_state == "PROVISIONING", "the projection keeps the lifecycle state under it"
+    assert fakes.projections[-1].state == fakes.projections[-1].lifecycle_state == "ACTIVE"
     assert stuck.needs_support_reason == (
         "Creating the Maventa account failed: Maventa refused creating the company: name is too short."
     )
