@@ -94,9 +94,6 @@ class Settings(BaseSettings):
     sales_invoice_tracking_days: float = Field(
         14.0, description="A sent invoice with no outcome after this many days is reported UNCONFIRMED"
     )
-    outbound_documents_dir: Path | None = Field(
-        None, description="Folder of submitted sales-invoice documents; default {DATA_DIR}/outbound"
-    )
     price_list_path: Path | None = Field(
         None, description="TOML price list for service billing; default the shipped illustrative sample"
     )

@@ -113,7 +113,7 @@ class Outbound:
         return cls(
             client=client,
             sessions=sessions,
-            documents=OutboundDocuments.from_settings(settings),
+            documents=OutboundDocuments(sessions),
             task_queue=settings.temporal_task_queue,
             tracking=delivery_tracking(settings),
         )

@@ -43,7 +43,7 @@ def activities_for(dependencies: Dependencies) -> list[Callable[..., Any]]:
         dependencies.maventa,
         dependencies.netvisor,
         dependencies.sessions,
-        OutboundDocuments.from_settings(dependencies.settings),
+        OutboundDocuments(dependencies.sessions),
     )
     return [
         *connection_activities(dependencies),

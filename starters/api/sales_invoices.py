@@ -52,8 +52,8 @@ def store_sessions(request: Request) -> Sessions:
     return sessions
 
 
-def outbound_documents(request: Request) -> OutboundDocuments:
-    return OutboundDocuments.from_settings(request.app.state.settings)
+def outbound_documents(sessions: Annotated[Sessions, Depends(store_sessions)]) -> OutboundDocuments:
+    return OutboundDocuments(sessions)
 
 
 def outbound(

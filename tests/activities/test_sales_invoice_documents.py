@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +15,18 @@ from activities.sales_invoice_documents import (
     StoredSubmission,
     upload_package,
 )
+from store.database import Sessions
+from store.schema import migrate
 from workflows.sales_invoice_models import Route
+
+
+@pytest.fixture
+def documents(tmp_path: Path) -> Iterator[OutboundDocuments]:
+    url = f"sqlite:///{tmp_path / 'service.db'}"
+    migrate(url)
+    sessions = Sessions.for_url(url)
+    yield OutboundDocuments(sessions)
+    sessions.dispose()
 
 
 def _submission(fingerprint: str) -> StoredSubmission:
@@ -30,9 +42,7 @@ def _submission(fingerprint: str) -> StoredSubmission:
     )
 
 
-def test_of_many_concurrent_stores_under_one_key_exactly_one_holds(tmp_path: Path) -> None:
-    documents = OutboundDocuments(tmp_path)
-
+def test_of_many_concurrent_stores_under_one_key_exactly_one_holds(documents: OutboundDocuments) -> None:
     with ThreadPoolExecutor(8) as pool:
         kept = list(pool.map(lambda n: documents.store(_submission(f"f{n}"), f"doc {n}".encode()), range(16)))
 
@@ -43,8 +53,9 @@ def test_of_many_concurrent_stores_under_one_key_exactly_one_holds(tmp_path: Pat
     assert content == f"doc {winner[1:]}".encode()
 
 
-def test_replace_puts_a_new_document_in_place_and_a_missing_one_is_named(tmp_path: Path) -> None:
-    documents = OutboundDocuments(tmp_path)
+def test_replace_puts_a_new_document_in_place_and_a_missing_one_is_named(
+    documents: OutboundDocuments,
+) -> None:
     with pytest.raises(DocumentMissing, match="inv-1"):
         documents.package("nv-1", "inv-1")
 

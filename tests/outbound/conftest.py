@@ -203,6 +203,7 @@ async def stack(
     temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Stack]:
     folder: Path = tmp_path_factory.mktemp("outbound")
+    api_data: Path = tmp_path_factory.mktemp("api-data")
     store_url = f"sqlite:///{folder / 'service.db'}"
     await asyncio.to_thread(migrate, store_url)
     netvisor_config = NetvisorSandboxConfig(database_url=f"sqlite:///{folder / 'netvisor.db'}")
@@ -210,8 +211,9 @@ async def stack(
     async with AsyncExitStack() as exits:
         maventa_url = await exits.enter_async_context(serving(create_maventa_sandbox(maventa_config)))
         netvisor_url = await exits.enter_async_context(serving(create_netvisor_sandbox(netvisor_config)))
+        # The API has a data folder of its own and the worker none: they share only the database.
         settings = Settings(
-            data_dir=folder,
+            data_dir=api_data,
             database_url=store_url,
             temporal_address=temporal_env.client.service_client.config.target_host,
             temporal_task_queue=f"outbound-{uuid.uuid4()}",
@@ -234,8 +236,7 @@ async def stack(
         )
         netvisor = NetvisorClient.from_settings(settings)
         exits.push_async_callback(netvisor.aclose)
-        documents = OutboundDocuments.from_settings(settings)
-        activities = SalesInvoiceActivities(maventa, netvisor, sessions, documents)
+        activities = SalesInvoiceActivities(maventa, netvisor, sessions, OutboundDocuments(sessions))
         worker = Worker(
             client,
             task_queue=settings.temporal_task_queue,

@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import os
 import uuid
 import zipfile
 from datetime import UTC, datetime
@@ -155,7 +156,7 @@ async def test_pdf_and_attachments_travel_as_maventas_zip(stack: Stack) -> None:
     assert accepted.status_code == 202, accepted.text
 
     await eventually(lambda: stack.sent_at_maventa(company.business_id))
-    submission, upload = OutboundDocuments.from_settings(stack.settings).package(company.company_id, key)
+    submission, upload = OutboundDocuments(stack.sessions).package(company.company_id, key)
     assert submission.filename == "invoice.zip"
     with zipfile.ZipFile(io.BytesIO(upload)) as archive:
         assert archive.namelist() == ["invoice.xml", "invoice.pdf", "1_erittely.pdf", "2_tuntilista.txt"]
@@ -178,3 +179,29 @@ def _netvisor_document(business_id: str) -> bytes:
         message_id="NETVISOR-77",
         timestamp=datetime.now(UTC).replace(microsecond=0),
     )
+
+
+async def test_the_api_and_the_worker_share_nothing_but_the_database(stack: Stack) -> None:
+    """As in docker-compose.yml, where they run in separate containers: the API has a data folder of its own
+    and the worker none; the document reaches Maventa byte for byte all the same."""
+    company = await stack.company()
+    key = _key()
+    attachment = os.urandom(1_000_000)
+    body = json_request(
+        key,
+        company.business_id,
+        pdf_base64=b64(PDF),
+        attachments=[{"filename": "liite.txt", "content_base64": b64(attachment)}],
+    )
+
+    accepted = await stack.api.post(f"/v1/companies/{company.company_id}/sales-invoices", json=body)
+    assert accepted.status_code == 202, accepted.text
+    [sent] = await eventually(lambda: stack.sent_at_maventa(company.business_id))
+
+    files = await stack.maventa.invoice_files(company.credentials, sent["id"])
+    contents = {
+        f.type: await stack.maventa.download_file(company.credentials, sent["id"], f.id) for f in files
+    }
+    assert contents["IMAGE"] == PDF
+    assert contents["ATTACHMENT"] == attachment
+    assert [path for path in stack.settings.data_dir.rglob("*") if path.is_file()] == []
