@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 from temporalio.client import Client
 
 from activities.inbound_subscription import ensure_webhook_subscription
@@ -132,6 +133,8 @@ async def running_stack(**environment: str) -> AsyncIterator[Running]:
         with _environment(values):
             settings = Settings()
             devstack = DevStack(settings)
+            # The children share the key devstack put in their environment; the bench's client needs it too.
+            settings = settings.model_copy(update={"secrets_key": SecretStr(devstack.env["SECRETS_KEY"])})
             devstack.maventa = ChildProcess(
                 "Maventa sandbox", [sys.executable, "-m", "bench.maventa_counted"], devstack.env, 10.0
             )
