@@ -38,6 +38,8 @@ from workflows.sales_invoice_models import (
 
 SENDING_NOT_ALLOCATED = "SendingNotAllocated"
 MAVENTA_REJECTED = "MaventaRejected"
+NETVISOR_COMPANY_REFUSALS = frozenset({"AUTHENTICATION_FAILED", "SERVICE_ACCESS_ERROR"})
+"""Netvisor refusing the company itself (its access), not the report: retried until the company is fixed."""
 _MAVENTA_STATUSES = {status.value: status for status in DeliveryStatus}
 
 
@@ -202,7 +204,7 @@ class SalesInvoiceActivities:
             raise ApplicationError(
                 f"Netvisor refused the delivery status: {error.message}",
                 type="NetvisorRejected",
-                non_retryable=True,
+                non_retryable=error.code not in NETVISOR_COMPANY_REFUSALS,
             ) from None
         except NetvisorUnavailable as error:
             raise ApplicationError(
