@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     )
 
     inbound_backstop_s: float = Field(
-        300.0, description="The inbox sweep reads Maventa's queue at least this often, webhook or not"
+        900.0, description="The inbox sweep reads Maventa's queue at least this often, webhook or not"
     )
     inbound_invoices_per_activity: int = Field(
         50, description="Companies' received invoices are packed into import activities of about this many"

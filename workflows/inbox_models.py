@@ -12,7 +12,7 @@ class InboxOptions(BaseModel):
     """How the sweep paces and sizes its work; set by the starter from settings, carried across runs."""
 
     backstop_every: timedelta = Field(
-        timedelta(minutes=5), description="A round runs at least this often, webhook or not"
+        timedelta(minutes=15), description="A round runs at least this often, webhook or not"
     )
     invoices_per_activity: int = Field(
         50, ge=1, description="Companies are packed into import activities of about this many invoices"
