@@ -1,18 +1,13 @@
-"""The SQLite engine behind one sandbox: a file for `make run`, in-memory for tests."""
+"""The SQLite engine behind one sandbox: a file for `make run`, a private temporary one for tests."""
 
 from sqlalchemy import Engine
-from sqlalchemy.pool import StaticPool
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import SQLModel
 
 from sandbox.maventa import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from sandbox.sqlite import sandbox_engine
 
 
 def create_database(url: str) -> Engine:
-    in_memory = url in ("sqlite://", "sqlite:///:memory:")
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False},
-        poolclass=StaticPool if in_memory else None,
-    )
+    engine = sandbox_engine(url)
     SQLModel.metadata.create_all(engine)
     return engine

@@ -1,12 +1,11 @@
 """What every handler of one sandbox instance shares: its config, database and current faults."""
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy import Engine
-from sqlalchemy.pool import StaticPool
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, SQLModel
 from starlette.requests import Request
 
 from sandbox.netvisor.config import NetvisorSandboxConfig
@@ -19,6 +18,7 @@ from sandbox.netvisor.tables import (
     ServiceBillingRecord,
     UsedTransaction,
 )
+from sandbox.sqlite import sandbox_engine
 
 _TABLES = (
     PurchaseInvoiceRecord,
@@ -31,10 +31,7 @@ _TABLES = (
 
 
 def make_engine(database_url: str) -> Engine:
-    options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
-    if database_url in ("sqlite://", "sqlite:///:memory:"):
-        options["poolclass"] = StaticPool
-    engine = create_engine(database_url, **options)
+    engine = sandbox_engine(database_url)
     SQLModel.metadata.create_all(
         engine, tables=[SQLModel.metadata.tables[str(table.__tablename__)] for table in _TABLES]
     )

@@ -243,7 +243,6 @@ async def inbound_stack(client: Client, task_queue: str, tmp_path: Path) -> Asyn
     migrate(store_url)
     sessions = Sessions.for_url(store_url)
     async with (
-        # File databases: the sandboxes' shared in-memory connection is not safe across their threads.
         serve(
             maventa_app(
                 MaventaSandboxConfig(
