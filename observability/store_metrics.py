@@ -19,13 +19,11 @@ from store.companies import Company
 from store.database import Sessions, unit_of_work
 from store.received_invoices import IMPORTED, QUARANTINED, ReceivedInvoice
 from store.sent_invoices import SentInvoice
-from workflows.connection_models import ConnectionStatus
+from workflows.connection_models import BANK_NETWORK_OVERDUE_REASON, ConnectionStatus
 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 15.0
-BANK_NETWORK_OVERDUE_REASON = "Bank network overdue"
-"""How the connection workflow's support reason starts when the banks have not confirmed by the deadline."""
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.identifiers import MAVENTA_OPERATOR, einvoice_address_for
     from workflows.connection_models import (
+        BANK_NETWORK_OVERDUE_REASON,
         IMPORTING,
         NEEDS_SUPPORT_STATE,
         SENDING_ALLOCATED,
@@ -904,8 +905,8 @@ class ConnectionWorkflow:
             bank = state.bank_network
             assert bank.requested_at is not None and bank.deadline is not None
             return (
-                f"Bank network overdue: requested {_minute(bank.requested_at)}, not confirmed by the end of "
-                f"{_day(bank.deadline)}; still checking."
+                f"{BANK_NETWORK_OVERDUE_REASON}: requested {_minute(bank.requested_at)}, "
+                f"not confirmed by the end of {_day(bank.deadline)}; still checking."
             )
         return None
 

@@ -28,6 +28,9 @@ class ConnectionStatus(StrEnum):
 NEEDS_SUPPORT_STATE = "NEEDS_SUPPORT"
 """The shown state (MaventaState, API, projection) of a company with a step that retries cannot fix."""
 
+BANK_NETWORK_OVERDUE_REASON = "Bank network overdue"
+"""How the support reason starts when the banks have not confirmed by the deadline; metrics count on it."""
+
 SENDING_ALLOCATED = frozenset(
     {
         ConnectionStatus.ACTIVE,
