@@ -1,6 +1,8 @@
 """Netvisor's routes for a company's Maventa connection (SPEC §7): report the company, create the connection
 (R6), read the account details (R9). A released company (R15) answers 410 on every route."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
@@ -78,6 +80,21 @@ def unavailable(error: connection.ConnectionUnavailable) -> ApiError:
     return ApiError(503, "connection_unavailable", f"{str(error).capitalize()}; try again shortly.")
 
 
+@contextmanager
+def answering_connection_errors(company_id: str, refused_code: str = "action_refused") -> Iterator[None]:
+    """The connection's errors as the API answers them: unknown 404, refused 409, released 410, down 503."""
+    try:
+        yield
+    except connection.UnknownCompany:
+        raise unknown_company(company_id) from None
+    except connection.CompanyReleased as error:
+        raise released(error) from None
+    except connection.ActionRefused as refused:
+        raise ApiError(409, refused_code, str(refused)) from None
+    except connection.ConnectionUnavailable as error:
+        raise unavailable(error) from None
+
+
 def released(error: connection.CompanyReleased) -> ApiError:
     summary = error.summary
     return ApiError(
@@ -133,16 +150,8 @@ async def create_connection(
     """R6 "Create Maventa connection": starts or resumes provisioning. A failure answers 409 with a message
     for the user (contact Netvisor customer service); support sees the reason in the account details."""
     requested_by = (body or ConnectionRequestBody()).requested_by
-    try:
+    with answering_connection_errors(company_id, refused_code="connection_refused"):
         answer = await connection.create_connection(client, company_id, requested_by, idempotency_key)
-    except connection.UnknownCompany:
-        raise unknown_company(company_id) from None
-    except connection.CompanyReleased as error:
-        raise released(error) from None
-    except connection.ActionRefused as refused:
-        raise ApiError(409, "connection_refused", str(refused)) from None
-    except connection.ConnectionUnavailable as error:
-        raise unavailable(error) from None
     if answer.outcome == Outcome.FAILED:
         raise ApiError(409, "connection_failed", answer.message)
     if answer.outcome == Outcome.IN_PROGRESS:
@@ -153,11 +162,5 @@ async def create_connection(
 @router.get("/{company_id}/maventa")
 async def get_account(company_id: CompanyId, client: TemporalClient) -> AccountView:
     """The Maventa account details (R9); the API key is only ever shown masked."""
-    try:
+    with answering_connection_errors(company_id):
         return await connection.account(client, company_id)
-    except connection.UnknownCompany:
-        raise unknown_company(company_id) from None
-    except connection.CompanyReleased as error:
-        raise released(error) from None
-    except connection.ConnectionUnavailable as error:
-        raise unavailable(error) from None

@@ -23,7 +23,14 @@ from domain.banking_days import helsinki_date
 from settings import Settings
 from starters import connection
 from starters.api.auth import netvisor_caller, support_caller
-from starters.api.companies import CompanyId, IdempotencyKey, released, unavailable, unknown_company
+from starters.api.companies import (
+    CompanyId,
+    IdempotencyKey,
+    answering_connection_errors,
+    released,
+    unavailable,
+    unknown_company,
+)
 from starters.api.errors import ApiError
 from starters.api.support import SupportUser, act, store_sessions
 from starters.api.temporal import temporal_client
@@ -138,14 +145,8 @@ async def forget_unused(sessions: Sessions, keys: AccountKeys) -> None:
 
 async def current_state(client: Client, company_id: str) -> tuple[ConnectionStatus, str]:
     """The company's lifecycle state and business id, translating the connection's errors for the API."""
-    try:
+    with answering_connection_errors(company_id):
         view = await connection.account(client, company_id)
-    except connection.UnknownCompany:
-        raise unknown_company(company_id) from None
-    except connection.CompanyReleased as error:
-        raise released(error) from None
-    except connection.ConnectionUnavailable as error:
-        raise unavailable(error) from None
     return view.lifecycle_state, view.business_id
 
 
@@ -215,16 +216,8 @@ async def set_import(
             f"from_date {body.from_date} is in the future; choose 'now' or a date up to today.",
         )
     request = ImportModeRequest(requested_by=body.requested_by, mode=body.mode, from_date=body.from_date)
-    try:
+    with answering_connection_errors(company_id):
         return await connection.set_import_mode(client, company_id, request, idempotency_key)
-    except connection.UnknownCompany:
-        raise unknown_company(company_id) from None
-    except connection.CompanyReleased as error:
-        raise released(error) from None
-    except connection.ActionRefused as refused:
-        raise ApiError(409, "action_refused", str(refused)) from None
-    except connection.ConnectionUnavailable as error:
-        raise unavailable(error) from None
 
 
 support_router = APIRouter(

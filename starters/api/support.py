@@ -17,8 +17,13 @@ from temporalio.client import Client
 from settings import Settings
 from starters import connection
 from starters.api.auth import support_caller
-from starters.api.companies import CompanyId, IdempotencyKey, released, unavailable, unknown_company
-from starters.api.errors import ApiError
+from starters.api.companies import (
+    CompanyId,
+    IdempotencyKey,
+    answering_connection_errors,
+    unavailable,
+    unknown_company,
+)
 from starters.api.temporal import temporal_client
 from store.companies import list_companies
 from store.database import Sessions, unit_of_work
@@ -87,16 +92,8 @@ async def act(
     action: SupportAction, client: Client, company_id: str, requested_by: str, request_id: str | None
 ) -> ActionAnswer:
     """Run a support action, answering 404/409/410/503 the same way for all of them."""
-    try:
+    with answering_connection_errors(company_id):
         return await action(client, company_id, requested_by, request_id)
-    except connection.UnknownCompany:
-        raise unknown_company(company_id) from None
-    except connection.CompanyReleased as error:
-        raise released(error) from None
-    except connection.ActionRefused as refused:
-        raise ApiError(409, "action_refused", str(refused)) from None
-    except connection.ConnectionUnavailable as error:
-        raise unavailable(error) from None
 
 
 @router.post("/{company_id}/bank-network/check")
