@@ -5,11 +5,9 @@ sandbox, a projection row in the store) and its own invoice keys, so tests never
 """
 
 import asyncio
-import random
-import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,8 +15,6 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
-from fastapi import FastAPI
 from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -38,6 +34,7 @@ from store.companies import CompanyChanges, upsert_company
 from store.database import Sessions, unit_of_work
 from store.schema import migrate
 from store.vault import put_secret
+from tests.support import new_business_id, serving
 from workers.client import connect_temporal
 from workflows.sales_invoice import SalesInvoiceWorkflow
 from workflows.sales_invoice_models import DELIVERED_EVENT, FAILED_EVENT
@@ -45,36 +42,7 @@ from workflows.sales_invoice_models import DELIVERED_EVENT, FAILED_EVENT
 NETVISOR_TOKEN = "test-netvisor-token"
 WEBHOOK_SECRET = "test-webhook-secret"
 MAVENTA_TIMEOUT_S = 1.0
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 T = TypeVar("T")
-
-
-def new_business_id() -> str:
-    """A fresh Y-tunnus with a valid check digit."""
-    while True:
-        body = f"{random.randrange(1_000_000, 9_999_999):07d}"
-        remainder = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11
-        if remainder != 1:
-            return f"{body}-{0 if remainder == 0 else 11 - remainder}"
-
-
-@asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[listener]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        listener.close()
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout_s: float = 20.0) -> T:

@@ -2,24 +2,26 @@
 
 import asyncio
 import contextlib
-import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 from pydantic import SecretStr
 
 from clients.maventa import MaventaClient, MaventaCredentials
 from sandbox.maventa import MaventaSandboxConfig, create_app
+from tests.support import new_business_id, serving
+
+# The names these tests have always used for the shared helpers.
+serve = serving
+business_id = new_business_id
 
 VENDOR_KEY = "test-vendor-key-0001"
 PARTNER_UUID = "00000000-0000-4000-8000-0000000000aa"
 PARTNER_USER_KEY = "test-partner-user-key-0002"
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 
 def sandbox_config(**overrides: Any) -> MaventaSandboxConfig:
@@ -31,32 +33,6 @@ def sandbox_config(**overrides: Any) -> MaventaSandboxConfig:
         "clock_interval_s": 0.05,
     }
     return MaventaSandboxConfig(**(values | overrides))
-
-
-def business_id(rng: random.Random | None = None) -> str:
-    """A fresh Y-tunnus with a valid check digit, so every test acts for its own company."""
-    rng = rng or random.Random()
-    while True:
-        body = f"{rng.randrange(3_400_000, 9_999_999):07d}"
-        remainder = sum(int(digit) * weight for digit, weight in zip(body, _WEIGHTS, strict=True)) % 11
-        if remainder != 1:
-            return f"{body}-{0 if remainder == 0 else 11 - remainder}"
-
-
-@asynccontextmanager
-async def serve(app: FastAPI) -> AsyncIterator[str]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclass
