@@ -7,18 +7,22 @@ after a crash or a timeout finishes the work instead of creating a second user o
 import asyncio
 import re
 
-from clients.maventa import MaventaClient, MaventaCredentials, NewCompany
 from pydantic import SecretStr
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.credentials import USER_API_KEY, account_credentials
 from activities.maventa_failures import maventa_failures
+from clients.maventa import MaventaClient, MaventaCredentials, NewCompany
 from store.companies import CompanyChanges, get_company, upsert_company
 from store.database import Sessions, unit_of_work
 from store.vault import UnknownSecretError, get_secret, mask, put_secret, secret_ref
 from workflows.connection_models import (
+    AUTHORIZATION_UNDER_WAY,
+    VERIFIED,
     AccountRef,
+    Authorization,
+    AuthorizationCheck,
     AuthorizationRequest,
     BusinessIdLookup,
     BusinessIdStatus,
@@ -28,8 +32,6 @@ from workflows.connection_models import (
     StoredCredentials,
 )
 
-VERIFIED = "VERIFIED"
-AUTHORIZATION_UNDER_WAY = frozenset({"PENDING", "SENT", "SIGNED"})
 USER_LAST_NAME = "Netvisor"
 
 
@@ -102,7 +104,8 @@ class AccountActivities:
 
     @activity.defn
     async def authorize_company(self, request: AuthorizationRequest) -> None:
-        """Partner KYC: Netvisor vouches for the company, so Maventa verifies it without a signature round.
+        """Partner KYC in one activity of up to four requests: only runs scheduled before the Maventa task
+        queue still call it (the workflow's AUTHORIZATION_IN_STEPS patch); new runs use the two below.
 
         Raises a retryable error while verification is still pending, so the retry policy does the polling.
         """
@@ -112,14 +115,29 @@ class AccountActivities:
             if status.company_state == VERIFIED:
                 return
             if status.auth_state not in AUTHORIZATION_UNDER_WAY:
-                proof = {"kyc_by": "Netvisor", "business_id": request.business_id}
-                await self._maventa.request_authorization(creds, request.auth_email, proof)
+                await self._maventa.request_authorization(creds, request.auth_email, _kyc_proof(request))
                 status = await self._maventa.authorization_status(creds)
         if status.company_state != VERIFIED:
-            raise ApplicationError(
-                f"Maventa has not verified the company yet (authorization {status.auth_state})",
-                type="AuthorizationPending",
-            )
+            raise _pending(status.auth_state)
+
+    @activity.defn
+    async def authorization_status(self, check: AuthorizationCheck) -> Authorization:
+        """One request (plus the company's token on its first call): where Maventa's KYC stands."""
+        creds = await account_credentials(self._sessions, check.account)
+        with maventa_failures("reading the company's authorization (KYC)"):
+            status = await self._maventa.authorization_status(creds)
+        if check.until_verified and not status.verified:
+            raise _pending(status.auth_state)
+        return Authorization(auth_state=status.auth_state, company_state=status.company_state)
+
+    @activity.defn
+    async def request_authorization(self, request: AuthorizationRequest) -> Authorization:
+        """Partner KYC, one request: Netvisor vouches for the company, so Maventa verifies it without a
+        signature round; the answer carries the new state."""
+        creds = await account_credentials(self._sessions, request.account)
+        with maventa_failures("authorizing the company (KYC)"):
+            status = await self._maventa.request_authorization(creds, request.auth_email, _kyc_proof(request))
+        return Authorization(auth_state=status.auth_state, company_state=status.company_state)
 
     @activity.defn
     async def link_vendor(self, account: AccountRef) -> None:
@@ -154,3 +172,13 @@ class AccountActivities:
     def _record(self, company_id: str, changes: CompanyChanges) -> None:
         with unit_of_work(self._sessions) as session:
             upsert_company(session, company_id, changes)
+
+
+def _kyc_proof(request: AuthorizationRequest) -> dict[str, str]:
+    return {"kyc_by": "Netvisor", "business_id": request.business_id}
+
+
+def _pending(auth_state: str | None) -> ApplicationError:
+    return ApplicationError(
+        f"Maventa has not verified the company yet (authorization {auth_state})", type="AuthorizationPending"
+    )

@@ -56,6 +56,11 @@ def _idle(report: Report, companies: int) -> None:
     )
 
 
+async def _founding_only(report: Report, founding_companies: int) -> None:
+    async with running_stack() as running:
+        await _founding(report, running, founding_companies)
+
+
 async def _real_path(report: Report, full: bool, founding_companies: int, live_workflows: int) -> None:
     async with running_stack() as running:
         company = await connected(running)
@@ -195,9 +200,17 @@ def main() -> None:
     )
     parser.add_argument("--founding", type=int, default=1000, help="companies in the founding burst")
     parser.add_argument("--live", type=int, default=10_000, help="live workflows for the memory figure")
+    parser.add_argument(
+        "--founding-only", action="store_true", help="only the founding burst (its own stack, a few minutes)"
+    )
     args = parser.parse_args()
     report = Report()
     started = time.perf_counter()
+    if args.founding_only:
+        asyncio.run(_founding_only(report, args.founding))
+        report.notes.append(f"took {time.perf_counter() - started:.0f} s")
+        report.print()
+        return
     _idle(report, args.companies)
     try:
         asyncio.run(_real_path(report, not args.quick, args.founding, args.live))

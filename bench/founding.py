@@ -1,10 +1,11 @@
 """The month-start burst: many companies founded at once while Maventa allows only so many requests a second.
 
-What must hold the line is the worker's task-queue rate limit (WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND),
-which the server enforces across all workers. It counts activities, not HTTP requests, so it is set from the
-requests per activity measured on a few companies founded first without any limit (the calibration), aiming
-just under Maventa's limit. The Maventa sandbox counts what it answered: the achieved rate is its successful
-requests per second over the burst, next to the 429s it gave.
+What must hold the line is the Maventa task queue's rate limit, which the server enforces across all workers:
+every activity that calls Maventa runs there, at MAVENTA_REQUESTS_PER_SECOND / MAVENTA_REQUESTS_PER_ACTIVITY
+activities a second. The requests per activity are measured on a few companies founded first without any
+limit (the calibration: Maventa requests the sandbox answered / attempts of activities on the Maventa queue),
+and the budget aims just under Maventa's limit. The Maventa sandbox counts what it answered: the achieved
+rate is its successful requests per second over the burst, next to the 429s it gave.
 """
 
 import asyncio
@@ -13,9 +14,10 @@ import uuid
 from dataclasses import dataclass
 
 from sqlmodel import col, func, select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
 
 from bench.companies import company_body
-from bench.histories import actions_of
 from bench.stack import Running, new_business_id
 from store.companies import Company
 from store.database import Sessions, unit_of_work
@@ -78,6 +80,27 @@ async def _found_all(running: Running, prefix: str, count: int, within_s: float)
     return ids, time.perf_counter() - started
 
 
+async def _attempts_on(client: Client, workflow_ids: list[str], task_queue: str) -> int:
+    """Attempts of the activities these workflows scheduled on `task_queue` (retries included)."""
+
+    async def one(workflow_id: str) -> int:
+        history = await client.get_workflow_handle(workflow_id).fetch_history()
+        on_queue: set[int] = set()
+        attempts = 0
+        for event in history.events:
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                if event.activity_task_scheduled_event_attributes.task_queue.name == task_queue:
+                    on_queue.add(event.event_id)
+                    attempts += 1
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                started = event.activity_task_started_event_attributes
+                if started.scheduled_event_id in on_queue:
+                    attempts += started.attempt - 1
+        return attempts
+
+    return sum(await asyncio.gather(*(one(w) for w in workflow_ids)))
+
+
 async def _reset_counter(running: Running) -> None:
     (await running.maventa_http.delete("/_bench/requests")).raise_for_status()
 
@@ -89,11 +112,15 @@ async def measure_founding(
     calibration_ids, _ = await _found_all(running, f"cal-{uuid.uuid4().hex[:6]}-", calibration, 120.0)
     answered = await running.maventa_requests()
     requests = sum(answered["by_status"].values())
-    counts = await actions_of(running.client, [workflow_id(c) for c in calibration_ids])
-    per_activity = requests / (counts["activity"] + counts["activity retry"])
+    maventa_queue = running.settings.maventa_task_queue
+    attempts = await _attempts_on(running.client, [workflow_id(c) for c in calibration_ids], maventa_queue)
+    per_activity = requests / attempts
     activities_per_s = limit_per_s * AIM / per_activity
 
-    await running.restart_worker(WORKER_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND=f"{activities_per_s:.3f}")
+    await running.restart_worker(
+        MAVENTA_REQUESTS_PER_SECOND=f"{limit_per_s * AIM:.3f}",
+        MAVENTA_REQUESTS_PER_ACTIVITY=f"{per_activity:.4f}",
+    )
     await running.maventa_faults(rate_limit_per_s=limit_per_s)
     await _reset_counter(running)
     prefix = f"burst-{uuid.uuid4().hex[:6]}-"

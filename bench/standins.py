@@ -12,7 +12,8 @@ from temporalio import activity
 
 from workflows.connection_models import (
     AccountRef,
-    AuthorizationRequest,
+    Authorization,
+    AuthorizationCheck,
     BusinessIdLookup,
     BusinessIdStatus,
     CreatedAccount,
@@ -44,9 +45,9 @@ async def create_maventa_company(new: NewAccount) -> CreatedAccount:
     return CreatedAccount(company_uuid=f"bench-{new.company_id}")
 
 
-@activity.defn(name="authorize_company")
-async def authorize_company(request: AuthorizationRequest) -> None:
-    return None
+@activity.defn(name="authorization_status")
+async def authorization_status(check: AuthorizationCheck) -> Authorization:
+    return Authorization(auth_state="SIGNED", company_state="VERIFIED")
 
 
 @activity.defn(name="link_vendor")
@@ -95,7 +96,7 @@ STANDINS: list[Callable[..., Any]] = [
     look_up_business_id,
     create_maventa_user,
     create_maventa_company,
-    authorize_company,
+    authorization_status,
     link_vendor,
     open_receiving,
     request_bank_network,

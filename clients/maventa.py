@@ -324,11 +324,13 @@ class MaventaClient:
 
     async def request_authorization(
         self, creds: MaventaCredentials, auth_email: str, kyc_proof: dict[str, str] | None = None
-    ) -> None:
+    ) -> AuthorizationStatus:
+        """The authorization as it stands after the request, from the same answer (no second request)."""
         body: dict[str, Any] = {"auth_email": auth_email, "locale": "FI"}
         if kyc_proof:
             body["options"] = kyc_proof
-        await self._authed(creds, "POST", "/v1/company/authorization", json=body)
+        response = await self._authed(creds, "POST", "/v1/company/authorization", json=body)
+        return AuthorizationStatus.model_validate(response.json())
 
     async def authorization_status(self, creds: MaventaCredentials) -> AuthorizationStatus:
         response = await self._authed(creds, "GET", "/v1/company/authorization")

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = "maventa-connection"
+    temporal_maventa_task_queue: str = Field(
+        "",
+        description="Task queue of every activity that calls Maventa, rate-limited by "
+        "MAVENTA_REQUESTS_PER_SECOND; default {temporal_task_queue}-maventa",
+    )
     temporal_ui_port: int = 8233
     temporal_profile: str = Field("", description="temporalio.envconfig profile; empty uses env and defaults")
 
@@ -42,6 +47,17 @@ class Settings(BaseSettings):
     maventa_partner_company_uuid: str = "00000000-0000-4000-8000-00000000cafe"
     maventa_partner_user_api_key: SecretStr = SecretStr("sandbox-partner-user-key")
     maventa_timeout_s: float = 30.0
+    maventa_requests_per_second: float = Field(
+        0.0,
+        description="Maventa requests per second the whole fleet may make (Maventa's limit with a margin), "
+        "enforced as the Maventa task queue's activity rate; 0 means no limit",
+    )
+    maventa_requests_per_activity: float = Field(
+        1.2,
+        gt=0,
+        description="Mean Maventa requests of one activity on the Maventa task queue; the activity rate is "
+        "the request budget divided by it (docs/operating.md has the arithmetic)",
+    )
 
     netvisor_base_url: str = "http://127.0.0.1:8702"
     netvisor_sender: str = "maventa-connection"
@@ -115,11 +131,6 @@ class Settings(BaseSettings):
     )
     worker_max_concurrent_workflow_tasks: int = Field(100, description="Workflow task slots per worker")
     worker_max_concurrent_activities: int = Field(100, description="Activity slots per worker")
-    worker_max_task_queue_activities_per_second: float = Field(
-        0.0,
-        description="Server-side limit on activities per second across all workers of the queue, "
-        "which protects Maventa's API; 0 means no limit",
-    )
     worker_graceful_shutdown_s: float = Field(
         10.0, description="Seconds running activities get to finish when the worker is told to stop"
     )
@@ -131,6 +142,17 @@ class Settings(BaseSettings):
     @property
     def webhook_base_url(self) -> str:
         return self.api_public_url or f"http://{self.bind_host}:{self.api_port}"
+
+    @property
+    def maventa_task_queue(self) -> str:
+        return self.temporal_maventa_task_queue or f"{self.temporal_task_queue}-maventa"
+
+    @property
+    def maventa_activities_per_second(self) -> float | None:
+        """The server-side activity rate of the Maventa task queue that keeps requests within the budget."""
+        if self.maventa_requests_per_second <= 0:
+            return None
+        return self.maventa_requests_per_second / self.maventa_requests_per_activity
 
 
 @lru_cache

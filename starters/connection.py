@@ -88,6 +88,7 @@ class ConnectionOptions(BaseModel):
     """How new connection workflows are started; built from settings by `from_settings`."""
 
     task_queue: str
+    maventa_task_queue: str | None = None
     bank_check_every: timedelta = DEFAULT_BANK_CHECK_EVERY
     bank_checks_on_any_day: bool = False
 
@@ -95,6 +96,7 @@ class ConnectionOptions(BaseModel):
     def from_settings(cls, settings: Settings) -> "ConnectionOptions":
         return cls(
             task_queue=settings.temporal_task_queue,
+            maventa_task_queue=settings.maventa_task_queue,
             bank_check_every=timedelta(seconds=settings.bank_network_check_seconds),
             bank_checks_on_any_day=settings.bank_network_check_any_day,
         )
@@ -175,6 +177,7 @@ async def _start_or_signal(
             company=report,
             bank_check_every=options.bank_check_every,
             bank_checks_on_any_day=options.bank_checks_on_any_day,
+            maventa_task_queue=options.maventa_task_queue,
         ),
         id=workflow_id(company_id),
         task_queue=options.task_queue,

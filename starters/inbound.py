@@ -48,6 +48,7 @@ def inbox_options(settings: Settings) -> InboxOptions:
         invoices_per_round=settings.inbound_invoices_per_round,
         import_heartbeat_timeout=timedelta(seconds=settings.inbound_heartbeat_timeout_s),
         import_attempts=settings.inbound_import_attempts,
+        maventa_task_queue=settings.maventa_task_queue,
     )
 
 

@@ -107,6 +107,7 @@ class Outbound:
     documents: OutboundDocuments
     task_queue: str
     tracking: Tracking
+    maventa_task_queue: str | None = None
 
     @classmethod
     def from_settings(cls, client: Client, sessions: Sessions, settings: Settings) -> "Outbound":
@@ -116,6 +117,7 @@ class Outbound:
             documents=OutboundDocuments(sessions),
             task_queue=settings.temporal_task_queue,
             tracking=delivery_tracking(settings),
+            maventa_task_queue=settings.maventa_task_queue,
         )
 
 
@@ -257,7 +259,11 @@ async def _start_delivery(outbound: Outbound, company_id: str, invoice_key: str,
         await outbound.client.start_workflow(
             SalesInvoiceWorkflow.run,
             SalesInvoiceInput(
-                company_id=company_id, invoice_key=invoice_key, route=route, tracking=outbound.tracking
+                company_id=company_id,
+                invoice_key=invoice_key,
+                route=route,
+                tracking=outbound.tracking,
+                maventa_task_queue=outbound.maventa_task_queue,
             ),
             id=workflow_id(company_id, invoice_key),
             task_queue=outbound.task_queue,

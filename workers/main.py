@@ -10,7 +10,7 @@ from workers.client import connect_temporal
 from workers.dependencies import open_dependencies
 from workers.metrics import WorkerMetrics
 from workers.schedules import ensure_billing_schedule
-from workers.worker import build_worker
+from workers.worker import build_maventa_worker, build_worker
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ READY_MESSAGE = "worker ready"
 async def run_worker(
     settings: Settings, *, stop: asyncio.Event, metrics: WorkerMetrics | None = None
 ) -> None:
-    """Poll the task queue until `stop` is set; a readiness line is logged once polling has begun.
+    """Poll both task queues until `stop` is set; a readiness line is logged once polling has begun.
 
     On the way up it brings the billing schedule up to date, subscribes Maventa's webhook and starts the inbox
     sweep: all idempotent, so every worker of a fleet may do it. With `metrics`, `/metrics` is served too.
@@ -29,12 +29,18 @@ async def run_worker(
     await ensure_billing_schedule(client, settings)
     async with open_dependencies(settings) as dependencies:
         worker = build_worker(client, settings, dependencies)
+        maventa_worker = build_maventa_worker(client, settings, dependencies)
         with metrics.serving(dependencies.sessions) if metrics else nullcontext():
-            async with worker:
+            async with worker, maventa_worker:
                 await start_receiving(client, dependencies)
                 log.info(
                     READY_MESSAGE,
-                    extra={"task_queue": settings.temporal_task_queue, "namespace": client.namespace},
+                    extra={
+                        "task_queue": settings.temporal_task_queue,
+                        "maventa_task_queue": settings.maventa_task_queue,
+                        "maventa_activities_per_second": settings.maventa_activities_per_second,
+                        "namespace": client.namespace,
+                    },
                 )
                 await stop.wait()
                 log.info("worker stopping", extra={"task_queue": settings.temporal_task_queue})

@@ -31,6 +31,31 @@ WORKFLOWS: Sequence[type] = (
 )
 
 
+MAVENTA_ACTIVITIES = frozenset(
+    {
+        "look_up_business_id",
+        "create_maventa_user",
+        "create_maventa_company",
+        "authorize_company",
+        "authorization_status",
+        "request_authorization",
+        "link_vendor",
+        "open_receiving",
+        "request_bank_network",
+        "check_networks",
+        "link_existing_account",
+        "unlink_vendor",
+        "upload_sales_invoice",
+        "check_delivery",
+        "read_received_queue",
+        "import_received",
+    }
+)
+"""The activities that call Maventa: the Maventa worker runs them on the rate-limited Maventa task queue,
+where the workflows schedule them (`calls_maventa`, `maventa_task_queue`). The main worker registers them
+too, for runs started before that queue existed, which schedule them on the main queue."""
+
+
 def activities_for(dependencies: Dependencies) -> list[Callable[..., Any]]:
     """The activity callables, bound to their clients.
 
@@ -74,6 +99,8 @@ def connection_activities(dependencies: Dependencies) -> list[Callable[..., Any]
         account.create_maventa_user,
         account.create_maventa_company,
         account.authorize_company,
+        account.authorization_status,
+        account.request_authorization,
         account.link_vendor,
         receiving.open_receiving,
         bank_network.request_bank_network,

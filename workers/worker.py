@@ -1,4 +1,5 @@
-"""The worker: the registered workflows and activities on the service's task queue, tuned by settings."""
+"""The worker process's two Temporal workers: the service's task queue, and the Maventa task queue whose
+server-side activity rate keeps the whole fleet within Maventa's request budget (docs/operating.md)."""
 
 from datetime import timedelta
 
@@ -8,11 +9,11 @@ from temporalio.worker import Worker
 from observability.interceptors import ObservabilityInterceptor
 from settings import Settings
 from workers.dependencies import Dependencies
-from workers.registry import WORKFLOWS, activities_for
+from workers.registry import MAVENTA_ACTIVITIES, WORKFLOWS, activities_for
 
 
 def build_worker(client: Client, settings: Settings, dependencies: Dependencies) -> Worker:
-    """One queue for now; the activities-per-second limit is enforced by the server across every worker.
+    """Every workflow, and every activity (Maventa's too, for runs that predate the Maventa queue).
 
     The interceptor puts company and workflow ids on every log line and counts provisioning outcomes.
     """
@@ -25,6 +26,19 @@ def build_worker(client: Client, settings: Settings, dependencies: Dependencies)
         max_cached_workflows=settings.worker_max_cached_workflows,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
-        max_task_queue_activities_per_second=settings.worker_max_task_queue_activities_per_second or None,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_s),
+    )
+
+
+def build_maventa_worker(client: Client, settings: Settings, dependencies: Dependencies) -> Worker:
+    """Only the activities that call Maventa, at most `maventa_activities_per_second` across every worker of
+    the fleet: the server hands out that many activity tasks a second, however many workers poll."""
+    return Worker(
+        client,
+        task_queue=settings.maventa_task_queue,
+        activities=[a for a in activities_for(dependencies) if a.__name__ in MAVENTA_ACTIVITIES],
+        interceptors=[ObservabilityInterceptor(dependencies.sessions)],
+        max_concurrent_activities=settings.worker_max_concurrent_activities,
+        max_task_queue_activities_per_second=settings.maventa_activities_per_second,
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_s),
     )

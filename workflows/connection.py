@@ -45,6 +45,8 @@ with workflow.unsafe.imports_passed_through():
         ActionAnswer,
         ActionRecord,
         ActionRequest,
+        Authorization,
+        AuthorizationCheck,
         AuthorizationRequest,
         BankNetwork,
         BankNetworkView,
@@ -102,6 +104,9 @@ CONTACT_SUPPORT = "Contact Netvisor customer service; they can see the reason an
 WAITING_FOR_ACCOUNT = frozenset({ConnectionStatus.NO_CONNECTION, ConnectionStatus.PROVISIONING})
 IMPORT_PATH = "PUT /v1/companies/{company_id}/maventa/import"
 KEYS_PATH = "PUT /v1/companies/{company_id}/maventa/api-keys"
+AUTHORIZATION_IN_STEPS = "authorization-in-steps-on-the-maventa-queue"
+"""Runs from before this patch keep the one four-request authorize_company activity; newer ones ask in
+single-request steps, every Maventa activity on the rate-limited Maventa queue (docs/operating.md)."""
 LEFT_IN_MAVENTA = (
     "Received invoices not yet imported stay in the customer's Maventa account (handed back with it)."
 )
@@ -571,6 +576,7 @@ class ConnectionWorkflow:
                 AccountActivities.look_up_business_id,
                 BusinessIdLookup(company_id=state.company_id, business_id=company.business_id),
                 "Is the business id free at Maventa?",
+                calls_maventa=True,
             )
             if found.taken_elsewhere:
                 self._move_to(ConnectionStatus.EXISTING_ACCOUNT)
@@ -581,6 +587,7 @@ class ConnectionWorkflow:
                 AccountActivities.create_maventa_user,
                 NewUser(company_id=state.company_id, email=company.email, name=company.name),
                 "Create the company's Maventa user",
+                calls_maventa=True,
             )
             account.credentials_ref = stored.credentials_ref
             account.api_key_masked = stored.api_key_masked
@@ -591,21 +598,54 @@ class ConnectionWorkflow:
                     company_id=state.company_id, credentials_ref=account.credentials_ref, company=company
                 ),
                 "Create the Maventa company",
+                calls_maventa=True,
             )
             account.company_uuid = created.company_uuid
         if not account.authorized:
-            await self._run(
-                AccountActivities.authorize_company,
-                AuthorizationRequest(
-                    account=self._account_ref(), business_id=company.business_id, auth_email=company.email
-                ),
-                "Partner KYC authorization",
+            request = AuthorizationRequest(
+                account=self._account_ref(), business_id=company.business_id, auth_email=company.email
             )
+            if workflow.patched(AUTHORIZATION_IN_STEPS):
+                await self._authorize(request)
+            else:
+                await self._run(
+                    AccountActivities.authorize_company,
+                    request,
+                    "Partner KYC authorization",
+                    calls_maventa=True,
+                )
             account.authorized = True
         if not account.vendor_linked:
-            await self._run(AccountActivities.link_vendor, self._account_ref(), "Netvisor's vendor link")
+            await self._run(
+                AccountActivities.link_vendor,
+                self._account_ref(),
+                "Netvisor's vendor link",
+                calls_maventa=True,
+            )
             account.vendor_linked = True
         self._move_to(ConnectionStatus.ACTIVE)
+
+    async def _authorize(self, request: AuthorizationRequest) -> None:
+        """Partner KYC one Maventa request per activity, so the queue's activity rate tracks requests: the
+        state, the request only when none is under way (its answer has the new state), then polling."""
+        check = AuthorizationCheck(account=request.account)
+        status: Authorization = await self._run(
+            AccountActivities.authorization_status, check, "Is the company verified?", calls_maventa=True
+        )
+        if not status.verified and not status.under_way:
+            status = await self._run(
+                AccountActivities.request_authorization,
+                request,
+                "Partner KYC authorization",
+                calls_maventa=True,
+            )
+        if not status.verified:
+            await self._run(
+                AccountActivities.authorization_status,
+                check.model_copy(update={"until_verified": True}),
+                "Wait until Maventa verifies the company",
+                calls_maventa=True,
+            )
 
     async def _open_receiving(self) -> None:
         """R2 + R7: the operator network and scanning, then the bank-network request with its deadline."""
@@ -613,7 +653,10 @@ class ConnectionWorkflow:
         account = self._account_ref()
         try:
             receiving = await self._run(
-                ReceivingActivities.open_receiving, account, "Open receiving (VISMA network and scanning)"
+                ReceivingActivities.open_receiving,
+                account,
+                "Open receiving (VISMA network and scanning)",
+                calls_maventa=True,
             )
             state.networks.update(receiving.statuses)
             state.scan_address = receiving.scan_address
@@ -622,7 +665,10 @@ class ConnectionWorkflow:
                 state.import_mode = ImportMode.NOW
                 state.import_from = state.receiving_opened_at
             bank = await self._run(
-                BankNetworkActivities.request_bank_network, account, "Request the bank network"
+                BankNetworkActivities.request_bank_network,
+                account,
+                "Request the bank network",
+                calls_maventa=True,
             )
         except ActivityError as error:
             self._fail(Step.OPENING_RECEIVING, error)
@@ -662,6 +708,7 @@ class ConnectionWorkflow:
                 self._account_ref(),
                 "Check the bank network",
                 CHECK_ONCE,
+                calls_maventa=True,
             )
         except ActivityError as error:
             if isinstance(error.cause, ApplicationError) and error.cause.non_retryable:
@@ -691,6 +738,7 @@ class ConnectionWorkflow:
                 AddressActivities.update_invoicing_addresses,
                 InvoicingAddresses(company_id=state.company_id, business_id=state.company.business_id),
                 "Update Netvisor's invoicing addresses",
+                calls_maventa=False,
             )
         except ActivityError as error:
             self._fail(Step.UPDATING_ADDRESSES, error)
@@ -710,7 +758,10 @@ class ConnectionWorkflow:
         try:
             if not release.vendor_unlinked and account.company_uuid and account.credentials_ref:
                 await self._run(
-                    ReleaseActivities.unlink_vendor, self._account_ref(), "Remove Netvisor's vendor link"
+                    ReleaseActivities.unlink_vendor,
+                    self._account_ref(),
+                    "Remove Netvisor's vendor link",
+                    calls_maventa=True,
                 )
                 release.vendor_unlinked = True
             if release.secrets_deleted is None:
@@ -718,6 +769,7 @@ class ConnectionWorkflow:
                     ReleaseActivities.forget_credentials,
                     CompanyRef(company_id=state.company_id),
                     "Delete the company's stored keys",
+                    calls_maventa=False,
                 )
                 release.secrets_deleted = forgotten.secrets_deleted
         except ActivityError as error:
@@ -745,6 +797,7 @@ class ConnectionWorkflow:
                 ),
                 "Link Netvisor's vendor key to the existing account",
                 WHILE_ASKED,
+                calls_maventa=True,
             )
         except ActivityError as error:
             return self._answer(
@@ -783,7 +836,12 @@ class ConnectionWorkflow:
             if self._already_published(projection):
                 return
             self._state.published = projection
-            await self._run(ProjectionActivities.record_company, projection, "Record the company's state")
+            await self._run(
+                ProjectionActivities.record_company,
+                projection,
+                "Record the company's state",
+                calls_maventa=False,
+            )
 
     def _already_published(self, projection: Projection) -> bool:
         """A projection carried over from a run that predates `lifecycle_state` is compared without it, so
@@ -816,9 +874,17 @@ class ConnectionWorkflow:
         arg: ArgT,
         summary: str,
         retry_policy: RetryPolicy = KEEP_TRYING,
+        *,
+        calls_maventa: bool,
     ) -> ResultT:
+        """An activity that calls Maventa goes to the Maventa task queue, whose rate limit is Maventa's."""
         return await workflow.execute_activity_method(
-            activity, arg, start_to_close_timeout=STEP_TIMEOUT, retry_policy=retry_policy, summary=summary
+            activity,
+            arg,
+            task_queue=self._input.maventa_task_queue if calls_maventa else None,
+            start_to_close_timeout=STEP_TIMEOUT,
+            retry_policy=retry_policy,
+            summary=summary,
         )
 
     async def _settle(self, settled: Callable[[], bool]) -> None:

@@ -323,6 +323,9 @@ class ConnectionInput(BaseModel):
     """Check on weekends and holidays too: only for `make run`, so a demo on a Saturday does not wait."""
     answer_within: timedelta = timedelta(seconds=20)
     """How long "Create Maventa connection" and retry wait for an outcome before answering IN_PROGRESS."""
+    maventa_task_queue: str | None = None
+    """Task queue of the activities that call Maventa (its rate limit is Maventa's); None: the workflow's
+    own queue, as in runs started before the Maventa queue existed."""
     carried: ConnectionState | None = None
 
 
@@ -415,6 +418,32 @@ class AuthorizationRequest(BaseModel):
     account: AccountRef
     business_id: str
     auth_email: str
+
+
+VERIFIED = "VERIFIED"
+AUTHORIZATION_UNDER_WAY = frozenset({"PENDING", "SENT", "SIGNED"})
+
+
+class AuthorizationCheck(BaseModel):
+    account: AccountRef
+    until_verified: bool = False
+    """Fail (retryably) while the company is not verified, so the retry policy does the polling."""
+
+
+class Authorization(BaseModel):
+    """Maventa's KYC state of the company: auth_state PENDING|SENT|SIGNED|CANCELED|NONE, company_state
+    VERIFIED|UNVERIFIED|UNKNOWN."""
+
+    auth_state: str | None = None
+    company_state: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.company_state == VERIFIED
+
+    @property
+    def under_way(self) -> bool:
+        return self.auth_state in AUTHORIZATION_UNDER_WAY
 
 
 class Networks(BaseModel):

@@ -109,6 +109,7 @@ class InboxWorkflow:
                     invoices_per_round=options.invoices_per_round,
                     invoices_per_company=INVOICES_PER_COMPANY_PER_ROUND,
                 ),
+                task_queue=options.maventa_task_queue,
                 start_to_close_timeout=READ_TIMEOUT,
                 retry_policy=READ_RETRY,
                 summary="read Maventa's queue of received invoices",
@@ -139,6 +140,7 @@ class InboxWorkflow:
         return await workflow.execute_activity_method(
             InboundImportActivities.import_received,
             ImportBatch(companies=companies),
+            task_queue=options.maventa_task_queue,
             start_to_close_timeout=options.import_timeout,
             heartbeat_timeout=options.import_heartbeat_timeout,
             retry_policy=RetryPolicy(

@@ -30,6 +30,10 @@ class InboxOptions(BaseModel):
     import_retry_first: timedelta = Field(
         timedelta(seconds=5), description="Wait before the second attempt; doubled for each one after"
     )
+    maventa_task_queue: str | None = Field(
+        None,
+        description="Task queue of the activities that call Maventa (rate-limited); None: the sweep's own",
+    )
 
 
 class ReceivedNotice(BaseModel):

@@ -85,6 +85,7 @@ class SalesInvoiceWorkflow:
             return await workflow.execute_activity_method(
                 SalesInvoiceActivities.upload_sales_invoice,
                 request,
+                task_queue=self._input.maventa_task_queue,
                 start_to_close_timeout=UPLOAD_TIMEOUT,
                 retry_policy=KEEP_TRYING,
             )
@@ -136,6 +137,7 @@ class SalesInvoiceWorkflow:
             return await workflow.execute_activity_method(
                 SalesInvoiceActivities.check_delivery,
                 check,
+                task_queue=self._input.maventa_task_queue,
                 start_to_close_timeout=CALL_TIMEOUT,
                 retry_policy=CHECK_A_FEW_TIMES,
             )

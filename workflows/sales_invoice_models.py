@@ -68,6 +68,8 @@ class SalesInvoiceInput(BaseModel):
     invoice_key: str
     route: Route
     tracking: Tracking = Field(default_factory=Tracking)
+    maventa_task_queue: str | None = None
+    """Task queue of the activities that call Maventa (rate-limited); None: the workflow's own queue."""
 
 
 class StatusChange(BaseModel):

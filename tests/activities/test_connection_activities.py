@@ -27,6 +27,7 @@ from tests.sandbox.netvisor import serving as netvisor
 from workflows.connection_models import (
     AccountRef,
     Address,
+    AuthorizationCheck,
     AuthorizationRequest,
     BusinessIdLookup,
     CompanyReport,
@@ -122,6 +123,38 @@ async def test_provisioning_creates_a_verified_vendor_linked_account_with_the_ke
     assert row is not None and row.maventa_company_uuid == ref.company_uuid
     assert row.credentials_ref == ref.credentials_ref
     assert key.get_secret_value() not in ref.model_dump_json()
+
+
+async def test_authorization_in_single_request_steps_verifies_the_company(services: Services) -> None:
+    """The steps new runs take: the state, the partner's KYC request (its answer has the new state), and a
+    check that fails retryably until the company is verified."""
+    bid = business_id()
+    env = ActivityEnvironment()
+    account = services.account
+    stored = await env.run(
+        account.create_maventa_user, NewUser(company_id="company-kyc", email="talous@testi.fi", name="Oy")
+    )
+    created = await env.run(
+        account.create_maventa_company,
+        NewAccount(company_id="company-kyc", credentials_ref=stored.credentials_ref, company=report(bid)),
+    )
+    ref = AccountRef(
+        company_id="company-kyc", company_uuid=created.company_uuid, credentials_ref=stored.credentials_ref
+    )
+    before = await env.run(account.authorization_status, AuthorizationCheck(account=ref))
+    with pytest.raises(ApplicationError) as pending:
+        await env.run(account.authorization_status, AuthorizationCheck(account=ref, until_verified=True))
+    after = await env.run(
+        account.request_authorization,
+        AuthorizationRequest(account=ref, business_id=bid, auth_email="talous@testi.fi"),
+    )
+    verified = await env.run(
+        account.authorization_status, AuthorizationCheck(account=ref, until_verified=True)
+    )
+
+    assert not before.verified and not before.under_way
+    assert pending.value.type == "AuthorizationPending" and not pending.value.non_retryable
+    assert after.verified and verified.verified
 
 
 async def test_resumed_provisioning_creates_no_second_user_or_company(services: Services) -> None:

@@ -261,6 +261,8 @@ async def inbound_stack(client: Client, task_queue: str, tmp_path: Path) -> Asyn
             netvisor_base_url=netvisor_url,
             database_url=store_url,
             temporal_task_queue=task_queue,
+            # The harness's one worker plays the Maventa task queue too (tests/workers covers the split).
+            temporal_maventa_task_queue=task_queue,
             temporal_address=client.service_client.config.target_host,
             temporal_namespace=client.namespace,
         )

@@ -209,9 +209,16 @@ async def stack(
             client,
             task_queue=settings.temporal_task_queue,
             workflows=[SalesInvoiceWorkflow],
-            activities=[activities.upload_sales_invoice, activities.check_delivery, activities.report_status],
+            activities=[activities.report_status],
         )
         await exits.enter_async_context(worker)
+        # The activities that call Maventa run only on the Maventa task queue, as in the worker process.
+        maventa_worker = Worker(
+            client,
+            task_queue=settings.maventa_task_queue,
+            activities=[activities.upload_sales_invoice, activities.check_delivery],
+        )
+        await exits.enter_async_context(maventa_worker)
         api_url = await exits.enter_async_context(serving(create_app(settings)))
         api = await exits.enter_async_context(
             httpx.AsyncClient(

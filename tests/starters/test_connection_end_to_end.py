@@ -21,7 +21,7 @@ from tests.sandbox.maventa import serving as maventa
 from tests.sandbox.netvisor import serving as netvisor
 from workers.client import connect_temporal
 from workers.dependencies import open_dependencies
-from workers.worker import build_worker
+from workers.worker import build_maventa_worker, build_worker
 
 NETVISOR = {"Authorization": "Bearer e2e-netvisor-token"}
 SUPPORT = {"Authorization": "Bearer e2e-support-token"}
@@ -65,6 +65,7 @@ async def running_stack(temporal_env: WorkflowEnvironment, data_dir: Path) -> As
         async with (
             open_dependencies(settings) as dependencies,
             build_worker(client, settings, dependencies),
+            build_maventa_worker(client, settings, dependencies),
             maventa.serve(create_app(settings)) as api_url,
             httpx.AsyncClient(base_url=api_url, timeout=30) as api,
             httpx.AsyncClient(base_url=netvisor_url, timeout=10) as netvisor_http,

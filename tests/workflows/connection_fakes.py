@@ -16,11 +16,14 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from workers.registry import MAVENTA_ACTIVITIES
 from workflows.connection import ConnectionWorkflow, workflow_id
 from workflows.connection_models import (
     AccountRef,
     AccountView,
     Address,
+    Authorization,
+    AuthorizationCheck,
     AuthorizationRequest,
     BusinessIdLookup,
     BusinessIdStatus,
@@ -99,9 +102,15 @@ class FakeServices:
                 raise ApplicationError(self.company_refusal, type="MaventaRequestError", non_retryable=True)
             return CreatedAccount(company_uuid=str(uuid.uuid5(uuid.NAMESPACE_OID, new.company_id)))
 
-        @activity.defn(name="authorize_company")
-        async def authorize_company(request: AuthorizationRequest) -> None:
-            self.calls["authorize_company"] += 1
+        @activity.defn(name="authorization_status")
+        async def authorization_status(check: AuthorizationCheck) -> Authorization:
+            self.calls["authorization_status"] += 1
+            return Authorization(auth_state="NONE", company_state="UNVERIFIED")
+
+        @activity.defn(name="request_authorization")
+        async def request_authorization(request: AuthorizationRequest) -> Authorization:
+            self.calls["request_authorization"] += 1
+            return Authorization(auth_state="SIGNED", company_state="VERIFIED")
 
         @activity.defn(name="link_vendor")
         async def link_vendor(account: AccountRef) -> None:
@@ -169,7 +178,8 @@ class FakeServices:
             look_up_business_id,
             create_maventa_user,
             create_maventa_company,
-            authorize_company,
+            authorization_status,
+            request_authorization,
             link_vendor,
             open_receiving,
             request_bank_network,
@@ -183,15 +193,33 @@ class FakeServices:
 async def connection_running(
     client: Client, fakes: FakeServices, report: CompanyReport, **options: Any
 ) -> AsyncIterator[WorkflowHandle[ConnectionWorkflow, ReleaseSummary]]:
-    """A worker with the fakes and a started connection workflow for a fresh company id."""
+    """Workers with the fakes and a started connection workflow for a fresh company id.
+
+    The fakes that play Maventa run only on the Maventa task queue and the others only on the main one, so
+    an activity the workflow sends to the wrong queue is never run and the test fails.
+    """
     task_queue = f"connection-{uuid.uuid4()}"
+    maventa_task_queue = f"{task_queue}-maventa"
     company_id = f"c{uuid.uuid4().hex[:12]}"
-    async with Worker(
-        client, task_queue=task_queue, workflows=[ConnectionWorkflow], activities=fakes.activities()
+    activities = fakes.activities()
+    async with (
+        Worker(
+            client,
+            task_queue=task_queue,
+            workflows=[ConnectionWorkflow],
+            activities=[a for a in activities if a.__name__ not in MAVENTA_ACTIVITIES],
+        ),
+        Worker(
+            client,
+            task_queue=maventa_task_queue,
+            activities=[a for a in activities if a.__name__ in MAVENTA_ACTIVITIES],
+        ),
     ):
         handle = await client.start_workflow(
             ConnectionWorkflow.run,
-            ConnectionInput(company_id=company_id, company=report, **options),
+            ConnectionInput(
+                company_id=company_id, company=report, maventa_task_queue=maventa_task_queue, **options
+            ),
             id=workflow_id(company_id),
             task_queue=task_queue,
         )
