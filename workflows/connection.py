@@ -531,11 +531,12 @@ class ConnectionWorkflow:
         timeout: timedelta | None = None
         if state.failure is None and state.status == ConnectionStatus.RECEIVING:
             now = workflow.now()
-            due = [
-                at
-                for at in (state.bank_network.next_check_at, state.bank_network.deadline)
-                if at and at > now
-            ]
+            bank = state.bank_network
+            # A check already due (it fell due while a step or a write ran) is made at once; a deadline
+            # counts only until it has passed, when support has been told.
+            due = [bank.next_check_at] if bank.next_check_at else []
+            if bank.deadline and bank.deadline > now:
+                due.append(bank.deadline)
             if due:
                 timeout = max(min(due) - now, timedelta(seconds=1))
         with contextlib.suppress(TimeoutError):

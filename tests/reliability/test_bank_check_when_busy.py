@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from temporalio import activity
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -35,11 +34,6 @@ class SlowProjection(FakeServices):
         return [*others, record_company]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workflows/connection.py _rest drops a check time already past and waits for the deadline "
-    "(reported to the connection's owner; their file)",
-)
 async def test_a_check_due_while_busy_is_made_at_once(time_skipping_env: WorkflowEnvironment) -> None:
     await time_skipping_env.client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
