@@ -146,7 +146,9 @@ class InboxWorkflow:
             retry_policy=RetryPolicy(
                 initial_interval=options.import_retry_first,
                 backoff_coefficient=2.0,
-                maximum_interval=min(options.backstop_every, options.import_retry_first * 10),
+                maximum_interval=max(
+                    options.import_retry_first, min(options.backstop_every, options.import_retry_first * 10)
+                ),
                 maximum_attempts=options.import_attempts,
             ),
             summary=f"import {invoices} received invoices of {len(companies)} companies",

@@ -8,7 +8,6 @@ and every workflow task of the sweep fails: no received invoice is imported any 
 import uuid
 from datetime import timedelta
 
-import pytest
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
@@ -27,11 +26,6 @@ from workflows.inbox_models import (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="workflows/inbox.py builds RetryPolicy(maximum_interval=min(backstop_every, ...)) below "
-    "import_retry_first (reported to the inbound's owner; their file)",
-)
 async def test_a_short_backstop_still_imports(temporal_client: Client, task_queue: str) -> None:
     imported: list[ImportBatch] = []
 
