@@ -31,6 +31,8 @@ with workflow.unsafe.imports_passed_through():
     )
 
 UPLOAD_TIMEOUT = timedelta(minutes=5)
+UPLOAD_HEARTBEAT_TIMEOUT = timedelta(seconds=15)
+"""An upload lost with its worker is retried this soon; a quick upload never heartbeats (costs nothing)."""
 CALL_TIMEOUT = timedelta(seconds=60)
 KEEP_TRYING = RetryPolicy(
     initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
@@ -87,6 +89,7 @@ class SalesInvoiceWorkflow:
                 request,
                 task_queue=self._input.maventa_task_queue,
                 start_to_close_timeout=UPLOAD_TIMEOUT,
+                heartbeat_timeout=UPLOAD_HEARTBEAT_TIMEOUT,
                 retry_policy=KEEP_TRYING,
             )
         except ActivityError as error:

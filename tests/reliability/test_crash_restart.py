@@ -57,11 +57,6 @@ async def test_a_worker_killed_mid_import_loses_and_doubles_nothing(service: Ser
     assert 0 < imported_when_killed < figures.invoices_in
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an upload lost with its worker is retried only after UPLOAD_TIMEOUT (5 min, no heartbeat) in "
-    "workflows/sales_invoice.py; exactly once holds, but the invoice waits",
-)
 async def test_a_worker_killed_mid_send_resumes_the_uploads_soon(service: Service) -> None:
     [company] = await service.found(1)
     keys = {company.company_id: [f"{company.company_id}-send-{n}" for n in range(OUT_PER_COMPANY)]}
