@@ -1,11 +1,11 @@
 """The Finnish bank network (R7): requested once when receiving opens, checked until the banks confirm."""
 
-from clients.maventa import MaventaClient
 from temporalio import activity
 
 from activities.credentials import account_credentials
 from activities.maventa_failures import maventa_failures
 from activities.receiving import network_statuses
+from clients.maventa import MaventaClient
 from store.database import Sessions
 from workflows.connection_models import AccountRef, Networks
 

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
-from clients.maventa import MaventaError, MaventaRequestError, MaventaUnavailable
 from temporalio.exceptions import ApplicationError
+
+from clients.maventa import MaventaError, MaventaRequestError, MaventaUnavailable
 
 
 @contextmanager
