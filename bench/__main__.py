@@ -12,7 +12,7 @@ import traceback
 
 from bench.actions import total
 from bench.companies import Company, connected
-from bench.founding import measure_founding
+from bench.founding import AIM, measure_founding
 from bench.idle import measure_idle
 from bench.inbound import InboundResult, measure_inbound
 from bench.latency import measure_latency
@@ -56,9 +56,9 @@ def _idle(report: Report, companies: int) -> None:
     )
 
 
-async def _founding_only(report: Report, founding_companies: int) -> None:
+async def _founding_only(report: Report, founding_companies: int, aim: float) -> None:
     async with running_stack() as running:
-        await _founding(report, running, founding_companies)
+        await _founding(report, running, founding_companies, aim)
 
 
 async def _real_path(report: Report, full: bool, founding_companies: int, live_workflows: int) -> None:
@@ -137,8 +137,8 @@ async def _latency(report: Report, running: Running, company: Company, inbound: 
     )
 
 
-async def _founding(report: Report, running: Running, companies: int) -> None:
-    result = await measure_founding(running, companies)
+async def _founding(report: Report, running: Running, companies: int, aim: float = AIM) -> None:
+    result = await measure_founding(running, companies, aim=aim)
     ratio = result.achieved_per_s / result.limit_per_s
     report.figures |= {
         "burst_companies": companies,
@@ -160,7 +160,8 @@ async def _founding(report: Report, running: Running, companies: int) -> None:
     report.notes.append(
         f"founding burst: {result.accounts}/{companies} accounts in {result.seconds_to_last_account:.0f} s; "
         f"{result.requests_per_activity:.2f} Maventa requests per activity (calibrated) -> task-queue limit "
-        f"{result.activities_per_s:.2f} activities/s"
+        f"{result.activities_per_s:.2f} activities/s; 429s in {result.seconds_with_429} of "
+        f"{result.burst_s:.0f} s"
     )
 
 
@@ -203,11 +204,14 @@ def main() -> None:
     parser.add_argument(
         "--founding-only", action="store_true", help="only the founding burst (its own stack, a few minutes)"
     )
+    parser.add_argument(
+        "--founding-aim", type=float, default=AIM, help="request budget as a fraction of Maventa's limit"
+    )
     args = parser.parse_args()
     report = Report()
     started = time.perf_counter()
     if args.founding_only:
-        asyncio.run(_founding_only(report, args.founding))
+        asyncio.run(_founding_only(report, args.founding, args.founding_aim))
         report.notes.append(f"took {time.perf_counter() - started:.0f} s")
         report.print()
         return

@@ -39,6 +39,8 @@ class FoundingResult:
     burst_s: float
     seconds_to_last_account: float
     accounts: int
+    seconds_with_429: int
+    """Distinct seconds of the burst in which Maventa answered 429: a start-up blip or all along."""
 
     @property
     def achieved_per_s(self) -> float:
@@ -106,7 +108,7 @@ async def _reset_counter(running: Running) -> None:
 
 
 async def measure_founding(
-    running: Running, companies: int, limit_per_s: float = 20.0, calibration: int = 10
+    running: Running, companies: int, limit_per_s: float = 20.0, calibration: int = 10, aim: float = AIM
 ) -> FoundingResult:
     await _reset_counter(running)
     calibration_ids, _ = await _found_all(running, f"cal-{uuid.uuid4().hex[:6]}-", calibration, 120.0)
@@ -115,10 +117,10 @@ async def measure_founding(
     maventa_queue = running.settings.maventa_task_queue
     attempts = await _attempts_on(running.client, [workflow_id(c) for c in calibration_ids], maventa_queue)
     per_activity = requests / attempts
-    activities_per_s = limit_per_s * AIM / per_activity
+    activities_per_s = limit_per_s * aim / per_activity
 
     await running.restart_worker(
-        MAVENTA_REQUESTS_PER_SECOND=f"{limit_per_s * AIM:.3f}",
+        MAVENTA_REQUESTS_PER_SECOND=f"{limit_per_s * aim:.3f}",
         MAVENTA_REQUESTS_PER_ACTIVITY=f"{per_activity:.4f}",
     )
     await running.maventa_faults(rate_limit_per_s=limit_per_s)
@@ -145,4 +147,5 @@ async def measure_founding(
         burst_s=(answered["last"] - answered["first"]) if answered["first"] else 0.0,
         seconds_to_last_account=seconds,
         accounts=accounts,
+        seconds_with_429=len({int(at - answered["first"]) for at in answered["limited_at"]}),
     )

@@ -19,6 +19,7 @@ from settings import get_settings
 class RequestCounter:
     def __init__(self) -> None:
         self.by_status: Counter[int] = Counter()
+        self.limited_at: list[float] = []
         self.first: float | None = None
         self.last: float | None = None
 
@@ -29,17 +30,21 @@ class RequestCounter:
             self.first = self.first or now
             self.last = now
             self.by_status[response.status_code] += 1
+            if response.status_code == 429:
+                self.limited_at.append(now)
         return response
 
     def report(self) -> dict[str, object]:
         return {
             "by_status": {str(k): v for k, v in self.by_status.items()},
+            "limited_at": self.limited_at,
             "first": self.first,
             "last": self.last,
         }
 
     def reset(self) -> None:
         self.by_status.clear()
+        self.limited_at.clear()
         self.first = self.last = None
 
 
