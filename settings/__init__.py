@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         False, description="Check the bank network on every day, not only Finnish banking days (demos)"
     )
 
+    inbound_workflow_id: str = Field(
+        "maventa-inbox",
+        description="Workflow id of the inbox sweep: one per Maventa vendor key and namespace",
+    )
     inbound_backstop_s: float = Field(
         900.0, description="The inbox sweep reads Maventa's queue at least this often, webhook or not"
     )

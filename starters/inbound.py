@@ -19,7 +19,6 @@ from settings import Settings
 from workers.dependencies import Dependencies
 from workflows.inbox import InboxWorkflow
 from workflows.inbox_models import (
-    INBOX_WORKFLOW_ID,
     InboxOptions,
     InboxState,
     ReceivedNotice,
@@ -30,7 +29,6 @@ log = logging.getLogger(__name__)
 
 
 __all__ = [
-    "INBOX_WORKFLOW_ID",
     "InboxWaker",
     "inbox_options",
     "start_inbox",
@@ -58,7 +56,7 @@ async def start_inbox(client: Client, settings: Settings, options: InboxOptions 
     await client.start_workflow(
         InboxWorkflow.run,
         InboxState(options=options or inbox_options(settings)),
-        id=INBOX_WORKFLOW_ID,
+        id=settings.inbound_workflow_id,
         task_queue=settings.temporal_task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         static_summary="Received invoices of every company into Netvisor",
@@ -80,7 +78,7 @@ async def wake(client: Client, settings: Settings, notice: ReceivedNotice) -> No
     await client.start_workflow(
         InboxWorkflow.run,
         InboxState(options=inbox_options(settings)),
-        id=INBOX_WORKFLOW_ID,
+        id=settings.inbound_workflow_id,
         task_queue=settings.temporal_task_queue,
         start_signal="received",
         start_signal_args=[notice],
@@ -93,7 +91,7 @@ async def transfer(client: Client, settings: Settings, request: TransferRequest)
     await client.start_workflow(
         InboxWorkflow.run,
         InboxState(options=inbox_options(settings)),
-        id=INBOX_WORKFLOW_ID,
+        id=settings.inbound_workflow_id,
         task_queue=settings.temporal_task_queue,
         start_signal="transfer",
         start_signal_args=[request],

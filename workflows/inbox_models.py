@@ -5,6 +5,7 @@ from datetime import timedelta
 from pydantic import BaseModel, Field
 
 INBOX_WORKFLOW_ID = "maventa-inbox"
+"""The default of settings.inbound_workflow_id."""
 """One sweep per vendor key: the partner queue it reads covers every company linked to that key."""
 
 

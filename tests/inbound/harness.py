@@ -37,7 +37,7 @@ from store.vault import put_secret
 from tests.sandbox.maventa.serving import business_id, serve
 from workers.client import connect_temporal
 from workflows.inbox import InboxWorkflow
-from workflows.inbox_models import INBOX_WORKFLOW_ID, InboxOptions, InboxState, ReceivedNotice
+from workflows.inbox_models import InboxOptions, InboxState, ReceivedNotice
 
 T = TypeVar("T")
 
@@ -200,7 +200,7 @@ class Inbound:
 
     @property
     def inbox(self) -> WorkflowHandle[InboxWorkflow, None]:
-        return self.client.get_workflow_handle_for(InboxWorkflow.run, INBOX_WORKFLOW_ID)
+        return self.client.get_workflow_handle_for(InboxWorkflow.run, self.settings.inbound_workflow_id)
 
     async def start(self) -> None:
         await inbound.start_inbox(self.client, self.settings, self.options)
@@ -265,6 +265,7 @@ async def inbound_stack(client: Client, task_queue: str, tmp_path: Path) -> Asyn
             temporal_maventa_task_queue=task_queue,
             temporal_address=client.service_client.config.target_host,
             temporal_namespace=client.namespace,
+            inbound_workflow_id=f"maventa-inbox-{task_queue}",
         )
         # The service's own client: payloads encrypted by its codec, as the API and the worker send them.
         client = await connect_temporal(settings)

@@ -133,6 +133,7 @@ async def observed(
         data_dir=tmp_path_factory.mktemp("observability"),
         temporal_address=temporal_env.client.service_client.config.target_host,
         temporal_task_queue=f"observability-{uuid.uuid4()}",
+        inbound_workflow_id=f"inbox-observability-{uuid.uuid4()}",
         metrics_port=_free_port(),
         maventa_base_url=f"http://127.0.0.1:{_free_port()}",
         maventa_vendor_api_key=SecretStr(VENDOR_KEY),

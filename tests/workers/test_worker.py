@@ -44,6 +44,7 @@ async def test_worker_runs_a_workflow_with_encrypted_payloads_and_stops_on_reque
         data_dir=tmp_path,
         temporal_address=temporal_env.client.service_client.config.target_host,
         temporal_task_queue=f"worker-test-{uuid.uuid4()}",
+        inbound_workflow_id=f"inbox-worker-test-{uuid.uuid4()}",
         metrics_port=_free_port(),
     )
     # The registered workflows plus one whose outcome the test knows.
