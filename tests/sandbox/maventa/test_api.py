@@ -105,8 +105,9 @@ async def test_channels_map_to_origin_and_formats(maventa: MaventaSandbox) -> No
 async def test_extended_details_list_every_file_and_lists_only_attachments(maventa: MaventaSandbox) -> None:
     bid, creds = await maventa.account()
     headers = _bearer(await maventa.token(creds))
-    await maventa.receive(bid, count=9)
-    listed = (await maventa.http.get("/v1/invoices", headers=headers)).json()
+    # About one in three has an attachment: among thirty, none would be a one-in-200,000 chance.
+    await maventa.receive(bid, count=30)
+    listed = (await maventa.http.get("/v1/invoices", params={"per_page": 100}, headers=headers)).json()
     assert all(f["type"] == "ATTACHMENT" for invoice in listed for f in invoice["files"])
     with_attachment = next(i for i in listed if i["files"])
     details = (

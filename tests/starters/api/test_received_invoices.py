@@ -36,7 +36,7 @@ async def test_a_month_of_250_invoices_is_listed_and_chosen_ones_are_moved(stack
     [not_theirs] = await stack.arrive(other, "OPERATOR", received_at=datetime(2026, 1, 15, tzinfo=UTC))
     async with stack.worker(), stack.api() as api:
         await stack.start()
-        assert await eventually(lambda: _handled(stack, 253), timeout_s=30)
+        assert await eventually(lambda: _handled(stack, 253), timeout_s=120)
         assert await stack.in_netvisor(company) == [], "import mode off: nothing goes by itself"
 
         listed = await api.get(
