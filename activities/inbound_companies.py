@@ -12,7 +12,7 @@ from datetime import datetime
 from clients.maventa import MaventaCredentials
 from domain.identifiers import InvalidIdentifier, normalise_business_id
 from store.companies import Company, find_by_maventa_company_uuid, get_company
-from store.database import Sessions, unit_of_work
+from store.database import Sessions, reading
 from store.vault import get_secret
 
 RECEIVING_STATES = frozenset({"RECEIVING", "CONNECTED", "LINKED"})
@@ -68,7 +68,7 @@ async def company_by_maventa_uuid(sessions: Sessions, maventa_company_uuid: str)
     """The company Maventa names, if the service knows it and holds its keys."""
 
     def read() -> ReceivingCompany | None:
-        with unit_of_work(sessions) as session:
+        with reading(sessions) as session:
             return _receiving(find_by_maventa_company_uuid(session, maventa_company_uuid))
 
     return await asyncio.to_thread(read)
@@ -78,7 +78,7 @@ async def company_by_id(sessions: Sessions, company_id: str) -> tuple[bool, Rece
     """(known at all, its receiving account if it has one) for Netvisor's company id."""
 
     def read() -> tuple[bool, ReceivingCompany | None]:
-        with unit_of_work(sessions) as session:
+        with reading(sessions) as session:
             row = get_company(session, company_id)
             return row is not None, _receiving(row)
 
@@ -87,7 +87,7 @@ async def company_by_id(sessions: Sessions, company_id: str) -> tuple[bool, Rece
 
 async def credentials(sessions: Sessions, company: ReceivingCompany) -> MaventaCredentials:
     def read() -> MaventaCredentials:
-        with unit_of_work(sessions) as session:
+        with reading(sessions) as session:
             key = get_secret(session, company.credentials_ref)
         return MaventaCredentials(company_uuid=company.maventa_company_uuid, user_api_key=key)
 

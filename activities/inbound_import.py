@@ -35,7 +35,7 @@ from clients.maventa import (
 from clients.netvisor import NetvisorClient, NetvisorRejected, NetvisorUnavailable
 from clients.netvisor_models import PurchaseInvoiceImport
 from domain.finvoice import UnparsableInvoice, parse_invoice
-from store.database import Sessions, unit_of_work
+from store.database import Sessions, reading, unit_of_work
 from store.received_invoices import (
     IMPORTED,
     IMPORTING,
@@ -320,7 +320,7 @@ class InboundImportActivities:
 
     async def _ledger_row(self, invoice_id: str) -> ReceivedInvoice | None:
         def read() -> ReceivedInvoice | None:
-            with unit_of_work(self._sessions) as session:
+            with reading(self._sessions) as session:
                 row = get_received_invoice(session, invoice_id)
                 if row is not None:
                     session.expunge(row)
@@ -333,9 +333,10 @@ class InboundImportActivities:
     ) -> ReceivedInvoice:
         def write() -> ReceivedInvoice:
             with unit_of_work(self._sessions) as session:
-                existing = get_received_invoice(session, invoice.id)
-                if release and existing is not None and existing.status == QUARANTINED:
-                    release_from_quarantine(session, invoice.id)
+                if release:
+                    existing = get_received_invoice(session, invoice.id)
+                    if existing is not None and existing.status == QUARANTINED:
+                        release_from_quarantine(session, invoice.id)
                 row = begin_import(
                     session,
                     company.company_id,

@@ -20,7 +20,7 @@ from temporalio.client import Client
 from bench.companies import company_body
 from bench.stack import Running, new_business_id
 from store.companies import Company
-from store.database import Sessions, unit_of_work
+from store.database import Sessions, reading
 from workflows.connection import workflow_id
 
 AIM = 0.95
@@ -48,7 +48,7 @@ class FoundingResult:
 
 
 def _ready(sessions: Sessions, prefix: str) -> int:
-    with unit_of_work(sessions) as session:
+    with reading(sessions) as session:
         query = select(func.count()).where(
             col(Company.company_id).startswith(prefix), col(Company.state) == READY_STATE
         )

@@ -28,7 +28,7 @@ from bench.stack import Running, new_business_id
 from clients.maventa import MaventaClient, MaventaCredentials
 from clients.netvisor import NetvisorClient
 from domain.finvoice import parse_invoice
-from store.database import Sessions, unit_of_work
+from store.database import Sessions, reading
 from store.received_invoices import IMPORTED, ReceivedInvoice
 from workflows.inbox_models import INBOX_WORKFLOW_ID
 
@@ -60,7 +60,7 @@ async def arrive(running: Running, business_id: str, count: int, **body: object)
 
 
 def imported_count(sessions: Sessions, company_id: str) -> int:
-    with unit_of_work(sessions) as session:
+    with reading(sessions) as session:
         query = select(func.count()).where(
             col(ReceivedInvoice.company_id) == company_id, col(ReceivedInvoice.status) == IMPORTED
         )

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from bench.companies import Company
 from bench.inbound import arrive, imported_count, until_imported
 from bench.stack import Running
-from store.database import Sessions, unit_of_work
+from store.database import Sessions, reading
 from store.received_invoices import IMPORTED, ReceivedInvoice
 
 
@@ -36,7 +36,7 @@ class LatencyResult:
 
 
 def _imported_at(sessions: Sessions, invoice_ids: list[str]) -> dict[str, datetime]:
-    with unit_of_work(sessions) as session:
+    with reading(sessions) as session:
         rows = session.exec(
             select(ReceivedInvoice).where(
                 col(ReceivedInvoice.maventa_invoice_id).in_(invoice_ids),

@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_READ_ONLY = "store_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -44,10 +45,14 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
+    def _begin(connection: Any) -> None:
         # Taking the write lock up front makes concurrent writers wait for each other (busy timeout)
-        # instead of failing when a read transaction tries to upgrade to a write.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # instead of failing when a read transaction tries to upgrade to a write. A read-only unit of work
+        # takes no lock: in WAL mode it reads a snapshot while a writer commits.
+        if connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -57,6 +62,7 @@ class Sessions:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reading_engine = engine.execution_options(**{_READ_ONLY: True})
 
     @classmethod
     def for_url(cls, url: str) -> "Sessions":
@@ -64,6 +70,10 @@ class Sessions:
 
     def __call__(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+    def reader(self) -> Session:
+        """A session for reading only: on SQLite it does not wait for, or hold up, the writers."""
+        return Session(self._reading_engine, expire_on_commit=False)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -84,3 +94,14 @@ def unit_of_work(sessions: Sessions) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def reading(sessions: Sessions) -> Iterator[Session]:
+    """One read-only transaction, for hot paths such as a webhook's company lookup or the import's ledger
+    check; nothing written in it is kept."""
+    with sessions.reader() as session:
+        try:
+            yield session
+        finally:
+            session.rollback()

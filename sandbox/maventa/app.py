@@ -32,7 +32,7 @@ def create_app(config: MaventaSandboxConfig) -> FastAPI:
             clock.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await clock
-            await context.webhooks.drain()
+            await context.webhooks.aclose()
             engine.dispose()
 
     app = FastAPI(title="Maventa sandbox (AutoXChange subset)", lifespan=lifespan)

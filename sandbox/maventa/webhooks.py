@@ -21,8 +21,11 @@ INVOICE_FAILED = "DOCUMENTS.INVOICE.FAILED"
 
 
 class WebhookSender:
+    """One HTTP client for every POST: a client per POST builds a TLS context each time, which cost the
+    sandbox more CPU than answering the requests whose events it reports (bench/README.md)."""
+
     def __init__(self, timeout_s: float) -> None:
-        self._timeout_s = timeout_s
+        self._http = httpx.AsyncClient(timeout=timeout_s)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def notify(self, session: Session, company: Company, invoice_id: str, event: str) -> None:
@@ -52,8 +55,7 @@ class WebhookSender:
 
     async def _post(self, destination: str, payload: dict[str, str]) -> None:
         try:
-            async with httpx.AsyncClient(timeout=self._timeout_s) as http:
-                response = await http.post(destination, json=payload)
+            response = await self._http.post(destination, json=payload)
             if response.status_code >= 300:
                 log.warning(
                     "webhook %s to %s answered %s", payload["event"], destination, response.status_code
@@ -61,6 +63,8 @@ class WebhookSender:
         except httpx.HTTPError as exc:
             log.warning("webhook %s to %s failed: %s", payload["event"], destination, type(exc).__name__)
 
-    async def drain(self) -> None:
+    async def aclose(self) -> None:
+        """Lets the POSTs under way finish, then closes the client."""
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._http.aclose()
