@@ -20,6 +20,7 @@ class RequestCounter:
     def __init__(self) -> None:
         self.by_status: Counter[int] = Counter()
         self.limited_at: list[float] = []
+        self.answered_at: list[float] = []
         self.first: float | None = None
         self.last: float | None = None
 
@@ -32,12 +33,15 @@ class RequestCounter:
             self.by_status[response.status_code] += 1
             if response.status_code == 429:
                 self.limited_at.append(now)
+            elif response.status_code < 400:
+                self.answered_at.append(now)
         return response
 
     def report(self) -> dict[str, object]:
         return {
             "by_status": {str(k): v for k, v in self.by_status.items()},
             "limited_at": self.limited_at,
+            "answered_at": self.answered_at,
             "first": self.first,
             "last": self.last,
         }
@@ -45,6 +49,7 @@ class RequestCounter:
     def reset(self) -> None:
         self.by_status.clear()
         self.limited_at.clear()
+        self.answered_at.clear()
         self.first = self.last = None
 
 

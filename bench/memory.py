@@ -47,6 +47,7 @@ class MemoryResult:
     start_s: float
     worker_before_mb: float
     worker_after_mb: float
+    worker_peak_mb: float
     server_before_mb: float
     server_after_mb: float
 
@@ -153,6 +154,7 @@ async def measure_memory(running: Running, workflows: int, parallel: int = 32) -
         start_s=start_s,
         worker_before_mb=worker_before,
         worker_after_mb=rss_mb(running.worker_pid),
+        worker_peak_mb=rss_mb(running.worker_pid, "VmHWM"),
         server_before_mb=server_before,
         server_after_mb=rss_mb(running.temporal_pid),
     )

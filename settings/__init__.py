@@ -50,13 +50,21 @@ class Settings(BaseSettings):
     maventa_requests_per_second: float = Field(
         0.0,
         description="Maventa requests per second the whole fleet may make (Maventa's limit with a margin), "
-        "enforced as the Maventa task queue's activity rate; 0 means no limit",
+        "enforced as the Maventa task queue's activity rate and each worker's even request pace; 0 means no "
+        "limit",
     )
     maventa_requests_per_activity: float = Field(
-        1.2,
+        1.0,
         gt=0,
-        description="Mean Maventa requests of one activity on the Maventa task queue; the activity rate is "
-        "the request budget divided by it (docs/operating.md has the arithmetic)",
+        description="Divisor of the request budget that gives the Maventa task queue's activity rate; 1 lets "
+        "the queue start as many activities a second as the budget has requests (each makes at least one) "
+        "and the workers' pace spaces the rest (docs/operating.md)",
+    )
+    maventa_worker_processes: int = Field(
+        1,
+        ge=1,
+        description="Worker processes sharing MAVENTA_REQUESTS_PER_SECOND; each spaces its own Maventa "
+        "requests evenly at the budget divided by this",
     )
 
     netvisor_base_url: str = "http://127.0.0.1:8702"
@@ -157,6 +165,13 @@ class Settings(BaseSettings):
         if self.maventa_requests_per_second <= 0:
             return None
         return self.maventa_requests_per_second / self.maventa_requests_per_activity
+
+    @property
+    def maventa_requests_per_second_per_worker(self) -> float | None:
+        """This worker process's even pace of Maventa requests: its share of the budget."""
+        if self.maventa_requests_per_second <= 0:
+            return None
+        return self.maventa_requests_per_second / self.maventa_worker_processes
 
 
 @lru_cache

@@ -10,10 +10,17 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from devstack.binaries import temporal_cli, temporal_test_server
+from workers.bytecode import cache_workflow_bytecode
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 # Small enough that continue-as-new is suggested within a test.
 SUGGEST_CONTINUE_AS_NEW_AFTER_EVENTS = 60
+
+
+@pytest.fixture(scope="session", autouse=True)
+def workflow_bytecode() -> None:
+    """The tests' workers, like the service's, import workflow modules for every run (workers/bytecode.py)."""
+    cache_workflow_bytecode()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -8,6 +8,7 @@ import httpx
 
 from clients.maventa import MaventaClient
 from clients.netvisor import NetvisorClient
+from clients.pacing import PacedTransport, RequestPace
 from observability.upstream import MeasuredTransport
 from settings import Settings
 from store.database import Sessions
@@ -27,10 +28,15 @@ class Dependencies:
 async def open_dependencies(settings: Settings) -> AsyncIterator[Dependencies]:
     """Build every dependency from settings and close them all when the worker stops.
 
-    The clients send through measured transports: every call's latency and failure is in `/metrics`.
+    The clients send through measured transports: every call's latency and failure is in `/metrics`. With a
+    Maventa request budget, this process's Maventa requests are also spaced evenly (clients/pacing.py).
     """
+    maventa_transport: httpx.AsyncBaseTransport = MeasuredTransport("maventa")
+    pace = settings.maventa_requests_per_second_per_worker
+    if pace is not None:
+        maventa_transport = PacedTransport(RequestPace(pace), maventa_transport)
     maventa_http = httpx.AsyncClient(
-        transport=MeasuredTransport("maventa"), timeout=httpx.Timeout(settings.maventa_timeout_s)
+        transport=maventa_transport, timeout=httpx.Timeout(settings.maventa_timeout_s)
     )
     netvisor_http = httpx.AsyncClient(
         transport=MeasuredTransport("netvisor"), timeout=httpx.Timeout(settings.netvisor_timeout_s)

@@ -6,6 +6,7 @@ from contextlib import nullcontext
 
 from settings import Settings
 from starters.inbound import start_receiving
+from workers.bytecode import cache_workflow_bytecode
 from workers.client import connect_temporal
 from workers.dependencies import open_dependencies
 from workers.metrics import WorkerMetrics
@@ -25,6 +26,7 @@ async def run_worker(
     On the way up it brings the billing schedule up to date, subscribes Maventa's webhook and starts the inbox
     sweep: all idempotent, so every worker of a fleet may do it. With `metrics`, `/metrics` is served too.
     """
+    cache_workflow_bytecode()
     client = await connect_temporal(settings, runtime=metrics.runtime if metrics else None)
     await ensure_billing_schedule(client, settings)
     async with open_dependencies(settings) as dependencies:
