@@ -1,4 +1,5 @@
-"""The whole service as `make run` starts it (devstack), on free ports in a throw-away folder, for one bench.
+"""The whole service as `make run` starts it (devstack), on free ports in a throw-away folder, for one bench
+(the start-up shared with the reliability tests is bench/harness.py).
 
 Every part is its own process, as in production: the worker and the dev server can be measured apart from the
 bench's own load loop, and the raw baseline's HTTP clients do not share a process with the worker. The only
@@ -7,35 +8,22 @@ change is the Maventa sandbox, which counts the requests it answers (bench/maven
 
 import os
 import random
-import socket
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 from pydantic import SecretStr
-from temporalio.client import Client
 
-from activities.inbound_subscription import ensure_webhook_subscription
+from bench.harness import Stack, loopback_environment, started
 from devstack.children import ChildProcess
 from devstack.stack import DevStack
 from settings import Settings
 from starters.inbound import start_inbox
-from workers.client import connect_temporal
-from workers.dependencies import open_dependencies
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
-PORT_SETTINGS = (
-    "API_PORT",
-    "TEMPORAL_UI_PORT",
-    "MAVENTA_SANDBOX_PORT",
-    "NETVISOR_SANDBOX_PORT",
-    "METRICS_PORT",
-)
 
 
 def new_business_id() -> str:
@@ -45,12 +33,6 @@ def new_business_id() -> str:
         remainder = sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11
         if remainder != 1:
             return f"{body}-{0 if remainder == 0 else 11 - remainder}"
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
@@ -76,15 +58,9 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-@dataclass
-class Running:
-    settings: Settings
-    devstack: DevStack
-    client: Client
-    api: httpx.AsyncClient
-    support: httpx.AsyncClient
-    maventa_http: httpx.AsyncClient
-    netvisor_http: httpx.AsyncClient
+class Running(Stack):
+    """The stack as the bench measures it: its processes' ids, a worker restarted with other settings and the
+    counted Maventa sandbox's tallies."""
 
     @property
     def worker_pid(self) -> int:
@@ -106,25 +82,12 @@ class Running:
         response.raise_for_status()
         return dict(response.json())
 
-    async def maventa_faults(self, **faults: Any) -> None:
-        if faults:
-            response = await self.maventa_http.put("/_sandbox/faults", json=faults)
-        else:
-            response = await self.maventa_http.delete("/_sandbox/faults")
-        response.raise_for_status()
-
 
 @asynccontextmanager
 async def running_stack(**environment: str) -> AsyncIterator[Running]:
     """Dev server, both sandboxes, worker and API, with Maventa's webhook subscribed and the sweep started."""
     with tempfile.TemporaryDirectory(prefix="bench-") as folder:
-        values = {name: str(_free_port()) for name in PORT_SETTINGS}
-        values |= {
-            "DATA_DIR": folder,
-            "BIND_HOST": "127.0.0.1",
-            "TEMPORAL_ADDRESS": f"127.0.0.1:{_free_port()}",
-            "MAVENTA_BASE_URL": f"http://127.0.0.1:{values['MAVENTA_SANDBOX_PORT']}",
-            "NETVISOR_BASE_URL": f"http://127.0.0.1:{values['NETVISOR_SANDBOX_PORT']}",
+        values = loopback_environment(Path(folder)) | {
             "SANDBOX_BANK_CONFIRM_SECONDS": "1",
             "SANDBOX_DELIVERY_SECONDS": "1",
             "LOG_LEVEL": "WARNING",
@@ -145,25 +108,5 @@ async def running_stack(**environment: str) -> AsyncIterator[Running]:
                 devstack.worker,
                 devstack.api,
             )
-        try:
-            await devstack.start()
-            client = await connect_temporal(settings)
-            async with open_dependencies(settings) as dependencies:
-                await ensure_webhook_subscription(dependencies, settings)
-            await start_inbox(client, settings)
-            token = settings.api_netvisor_token.get_secret_value()
-            support_token = settings.api_support_token.get_secret_value()
-            api_url = f"http://127.0.0.1:{settings.api_port}"
-            async with (
-                httpx.AsyncClient(
-                    base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
-                ) as api,
-                httpx.AsyncClient(
-                    base_url=api_url, headers={"Authorization": f"Bearer {support_token}"}, timeout=60
-                ) as support,
-                httpx.AsyncClient(base_url=settings.maventa_base_url, timeout=60) as maventa_http,
-                httpx.AsyncClient(base_url=settings.netvisor_base_url, timeout=60) as netvisor_http,
-            ):
-                yield Running(settings, devstack, client, api, support, maventa_http, netvisor_http)
-        finally:
-            await devstack.stop()
+        async with started(settings, devstack, start_inbox, Running) as running:
+            yield running

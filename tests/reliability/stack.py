@@ -1,6 +1,6 @@
 """The whole service as `make run` starts it (devstack), every part its own process, on free loopback ports
 in a throw-away folder: the fault matrix and the crash tests act on it as Netvisor, Maventa and an operator
-would.
+would. The start-up is the bench's (bench/harness.py).
 
 Only settings differ from `make run`: short timeouts and check intervals, so that faults are felt and healed
 within a test.
@@ -10,13 +10,13 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,15 +25,13 @@ from cryptography.fernet import Fernet
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from activities.inbound_subscription import ensure_webhook_subscription
+from bench.harness import Stack, loopback_environment, started
 from devstack.stack import DevStack
 from settings import Settings
 from store.database import Sessions, unit_of_work
 from store.received_invoices import ReceivedInvoice
 from tests.outbound.invoices import json_request
 from tests.sandbox.maventa.serving import business_id
-from workers.client import connect_temporal
-from workers.dependencies import open_dependencies
 from workflows.inbox import InboxWorkflow
 from workflows.inbox_models import INBOX_WORKFLOW_ID, ImportOutcome, InboxOptions, InboxState
 
@@ -42,13 +40,6 @@ T = TypeVar("T")
 NETVISOR_TOKEN = "reliability-netvisor-token"
 SUPPORT_TOKEN = "reliability-support-token"
 WEBHOOK_SECRET = "reliability-webhook-secret"
-PORT_SETTINGS = (
-    "API_PORT",
-    "TEMPORAL_UI_PORT",
-    "MAVENTA_SANDBOX_PORT",
-    "NETVISOR_SANDBOX_PORT",
-    "METRICS_PORT",
-)
 ENVIRONMENT = {
     "LOG_LEVEL": "ERROR",
     "API_NETVISOR_TOKEN": NETVISOR_TOKEN,
@@ -77,12 +68,6 @@ SWEEP = InboxOptions(
 """The sweep's pacing here (the worker's own start finds it running): under a 30 % fault rate an import
 retried after the production's 5 s makes the cells too slow to run in the suite."""
 _MAVENTA_ID = re.compile(r"Maventa invoice id: (\S+)")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def eventually(
@@ -116,16 +101,9 @@ class Company:
 
 
 @dataclass
-class Service:
+class Service(Stack):
     """The running stack and what its users see of it."""
 
-    settings: Settings
-    devstack: DevStack
-    client: Client
-    api: httpx.AsyncClient
-    support: httpx.AsyncClient
-    maventa_http: httpx.AsyncClient
-    netvisor_http: httpx.AsyncClient
     sessions: Sessions
     data_dir: Path
     companies: list[Company] = field(default_factory=list)
@@ -200,13 +178,6 @@ class Service:
         response = await self.maventa_http.get(f"/_sandbox/companies/{company.business_id}/sent-invoices")
         response.raise_for_status()
         return list(response.json())
-
-    async def maventa_faults(self, **faults: Any) -> None:
-        if faults:
-            response = await self.maventa_http.put("/_sandbox/faults", json=faults)
-        else:
-            response = await self.maventa_http.delete("/_sandbox/faults")
-        response.raise_for_status()
 
     def expire_maventa_tokens(self) -> int:
         """Maventa ends every token now (as when it expires them early); the count of tokens ended."""
@@ -315,16 +286,19 @@ class Service:
 
 
 def _settings(folder: Path, secrets_key: str) -> tuple[Settings, dict[str, str]]:
-    values = {name: str(free_port()) for name in PORT_SETTINGS}
-    values |= ENVIRONMENT | {
-        "DATA_DIR": str(folder),
-        "SECRETS_KEY": secrets_key,
-        "BIND_HOST": "127.0.0.1",
-        "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "MAVENTA_BASE_URL": f"http://127.0.0.1:{values['MAVENTA_SANDBOX_PORT']}",
-        "NETVISOR_BASE_URL": f"http://127.0.0.1:{values['NETVISOR_SANDBOX_PORT']}",
-    }
+    values = loopback_environment(folder) | ENVIRONMENT | {"SECRETS_KEY": secrets_key}
     return Settings.model_validate({name.lower(): value for name, value in values.items()}), values
+
+
+async def _start_sweep(client: Client, settings: Settings) -> None:
+    """The sweep on SWEEP's pacing, in place of the one the worker's own start began."""
+    await client.start_workflow(
+        InboxWorkflow.run,
+        InboxState(options=SWEEP),
+        id=INBOX_WORKFLOW_ID,
+        task_queue=settings.temporal_task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
+    )
 
 
 @asynccontextmanager
@@ -337,32 +311,9 @@ async def running_service(
     devstack.env.update(values)
     devstack.temporal.argv += dev_server_args
     sessions = Sessions.for_url(settings.store_url)
+    service = partial(Service, sessions=sessions, data_dir=folder)
     try:
-        await devstack.start()
-        client = await connect_temporal(settings)
-        async with open_dependencies(settings) as dependencies:
-            await ensure_webhook_subscription(dependencies, settings)
-        await client.start_workflow(
-            InboxWorkflow.run,
-            InboxState(options=SWEEP),
-            id=INBOX_WORKFLOW_ID,
-            task_queue=settings.temporal_task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
-        )
-        api_url = f"http://127.0.0.1:{settings.api_port}"
-        async with (
-            httpx.AsyncClient(
-                base_url=api_url, headers={"Authorization": f"Bearer {NETVISOR_TOKEN}"}, timeout=60
-            ) as api,
-            httpx.AsyncClient(
-                base_url=api_url, headers={"Authorization": f"Bearer {SUPPORT_TOKEN}"}, timeout=60
-            ) as support,
-            httpx.AsyncClient(base_url=settings.maventa_base_url, timeout=60) as maventa_http,
-            httpx.AsyncClient(base_url=settings.netvisor_base_url, timeout=60) as netvisor_http,
-        ):
-            yield Service(
-                settings, devstack, client, api, support, maventa_http, netvisor_http, sessions, folder
-            )
+        async with started(settings, devstack, _start_sweep, service) as running:
+            yield running
     finally:
-        await devstack.stop()
         sessions.dispose()
