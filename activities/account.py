@@ -15,7 +15,7 @@ from activities.credentials import USER_API_KEY, account_credentials
 from activities.maventa_failures import maventa_failures
 from clients.maventa import MaventaClient, MaventaCredentials, NewCompany
 from store.companies import CompanyChanges, get_company, upsert_company
-from store.database import Sessions, unit_of_work
+from store.database import Sessions, reading, unit_of_work
 from store.vault import UnknownSecretError, get_secret, mask, put_secret, secret_ref
 from workflows.connection_models import (
     AUTHORIZATION_UNDER_WAY,
@@ -148,12 +148,12 @@ class AccountActivities:
                 await self._maventa.link_vendor(creds)
 
     def _recorded_company_uuid(self, company_id: str) -> str | None:
-        with unit_of_work(self._sessions) as session:
+        with reading(self._sessions) as session:
             row = get_company(session, company_id)
             return row.maventa_company_uuid if row is not None else None
 
     def _stored_key(self, company_id: str) -> SecretStr | None:
-        with unit_of_work(self._sessions) as session:
+        with reading(self._sessions) as session:
             try:
                 return get_secret(session, secret_ref(company_id, USER_API_KEY))
             except UnknownSecretError:
@@ -166,7 +166,7 @@ class AccountActivities:
             return ref
 
     def _secret(self, ref: str) -> SecretStr:
-        with unit_of_work(self._sessions) as session:
+        with reading(self._sessions) as session:
             return get_secret(session, ref)
 
     def _record(self, company_id: str, changes: CompanyChanges) -> None:

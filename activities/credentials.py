@@ -6,7 +6,7 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from clients.maventa import MaventaCredentials
-from store.database import Sessions, unit_of_work
+from store.database import Sessions, reading
 from store.vault import StoredSecret, get_secret
 from workflows.connection_models import AccountRef
 
@@ -16,7 +16,7 @@ USER_API_KEY = "maventa_user_api_key"
 
 async def account_credentials(sessions: Sessions, account: AccountRef) -> MaventaCredentials:
     def read() -> MaventaCredentials:
-        with unit_of_work(sessions) as session:
+        with reading(sessions) as session:
             key = get_secret(session, account.credentials_ref)
         return MaventaCredentials(company_uuid=account.company_uuid, user_api_key=key)
 

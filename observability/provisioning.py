@@ -10,7 +10,7 @@ import asyncio
 from prometheus_client import Counter
 
 from store.companies import get_company
-from store.database import Sessions, unit_of_work
+from store.database import Sessions, reading
 from workflows.connection_models import NEEDS_SUPPORT_STATE, ConnectionStatus, Projection
 
 PROVISIONING_OUTCOMES = Counter(
@@ -41,7 +41,7 @@ async def stored_state(sessions: Sessions, company_id: str) -> tuple[str, bool] 
     """The company's projected (state, needs_support), None before its first write."""
 
     def read() -> tuple[str, bool] | None:
-        with unit_of_work(sessions) as session:
+        with reading(sessions) as session:
             row = get_company(session, company_id)
             return None if row is None else (row.state, row.needs_support)
 
