@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 
 # 401 codes after which a fresh token may help. The sandbox says `token_expired` / `token_invalid`; Maventa's
 # real codes are not public (research §1.3), so a 401 without a code is treated as possibly expired too.
-_RENEWABLE_401_CODES = {"token_expired", "token_invalid", None}
+TOKEN_EXPIRED = "token_expired"
+_RENEWABLE_401_CODES = {TOKEN_EXPIRED, "token_invalid", None}
 _PROFILE_CONFLICT_CODES = {"profile_name_conflict", "profile_eia_conflict", "profile_eia_bid_conflict"}
 MAX_PER_PAGE = 100
 
@@ -148,6 +149,10 @@ def _error_for(response: httpx.Response, what: str) -> MaventaError:
     if status == 429 or status >= 500:
         retry_after = _retry_after(response.headers.get("Retry-After"))
         return MaventaUnavailable(text, status=status, code=code, details=details, retry_after_s=retry_after)
+    if status == 401 and code == TOKEN_EXPIRED:
+        # Only after a renewal (`_authed`): the fresh token was ended before it could be used (Maventa ending
+        # tokens early). The keys are fine; the next attempt's token may last.
+        return MaventaUnavailable(text, status=status, code=code, details=details)
     if status == 401:
         return MaventaUnauthorized(text, status=status, code=code, details=details)
     if code == "bid_already_taken" or "ALREADY TAKEN" in message.upper():

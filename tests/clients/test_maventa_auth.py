@@ -8,7 +8,13 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from clients.maventa import MaventaClient, MaventaCredentials, MaventaUnauthorized, NewCompany
+from clients.maventa import (
+    MaventaClient,
+    MaventaCredentials,
+    MaventaUnauthorized,
+    MaventaUnavailable,
+    NewCompany,
+)
 from tests.sandbox.maventa.serving import VENDOR_KEY, MaventaSandbox, business_id, running_sandbox
 
 
@@ -61,6 +67,21 @@ async def test_an_expired_token_is_renewed_once_after_the_401(short_lived: Maven
     await asyncio.sleep(1.2)
     assert (await client.current_company(creds)).bid == bid
     assert recorder.count("/oauth2/current", 401) == 1
+    assert recorder.count("/oauth2/token") == 2
+
+
+async def test_a_token_that_expires_again_right_after_renewal_is_worth_another_try() -> None:
+    """Maventa ending tokens early, between a renewal and its use: the keys are fine, a retry may pass."""
+    async with running_sandbox(token_lifetime_s=0) as ending_tokens:
+        _, creds = await ending_tokens.account()
+        recorder = Recorder()
+        client = await _client(ending_tokens.url, recorder, margin_s=0)
+        with pytest.raises(MaventaUnavailable) as caught:
+            await client.current_company(creds)
+        await client.aclose()
+    assert caught.value.status == 401
+    assert caught.value.code == "token_expired"
+    assert caught.value.retryable is True
     assert recorder.count("/oauth2/token") == 2
 
 
