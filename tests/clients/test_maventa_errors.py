@@ -1,11 +1,11 @@
 """Typed errors: what a retry can cure (5xx, 429, timeouts, refused connections) and what it cannot (4xx)."""
 
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 
+from bench.harness import free_port
 from clients.maventa import MaventaRequestError, MaventaUnavailable
 from tests.sandbox.maventa.serving import MaventaSandbox, maventa_client, running_sandbox
 
@@ -51,10 +51,7 @@ async def test_timeouts_are_retryable(maventa: MaventaSandbox) -> None:
 
 
 async def test_a_closed_port_is_retryable() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    async with maventa_client(f"http://127.0.0.1:{port}", timeout_s=2) as client:
+    async with maventa_client(f"http://127.0.0.1:{free_port()}", timeout_s=2) as client:
         with pytest.raises(MaventaUnavailable):
             await client.create_user("a@example.invalid", "A", "B")
 

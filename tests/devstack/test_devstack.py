@@ -13,16 +13,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.harness import free_port
+
 REPO = Path(__file__).resolve().parents[2]
 READY_LINE = "Ctrl-C stops everything"
 START_TIMEOUT_S = 90
 STOP_TIMEOUT_S = 40
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _port_is_free(port: int) -> bool:
@@ -70,7 +66,7 @@ class RunningStack:
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[RunningStack]:
-    ports = {name: _free_port() for name in ("temporal", "ui", "api", "maventa", "netvisor", "metrics")}
+    ports = {name: free_port() for name in ("temporal", "ui", "api", "maventa", "netvisor", "metrics")}
     data_dir = tmp_path / "data"
     env = {
         **os.environ,

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import re
-import socket
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from bench.harness import free_port
 from devstack.probes import worker_is_polling
 from observability.redaction import setting_secrets
 from settings import Settings
@@ -45,12 +45,6 @@ NETVISOR_CUSTOMER_KEY = "customer-key-2a8d6f0e4c"
 USER_TOKEN = "eyJhbGciOiJIUzI1NiJ9.user-token-5c9b"
 USER_API_KEY = "user-api-key-0d4e8a2f6b"
 PROVISIONED = 'maventa_provisioning_outcomes_total{outcome="account_created"}'
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @activity.defn(name=OBSERVE_ACTIVITY)
@@ -134,8 +128,8 @@ async def observed(
         temporal_address=temporal_env.client.service_client.config.target_host,
         temporal_task_queue=f"observability-{uuid.uuid4()}",
         inbound_workflow_id=f"inbox-observability-{uuid.uuid4()}",
-        metrics_port=_free_port(),
-        maventa_base_url=f"http://127.0.0.1:{_free_port()}",
+        metrics_port=free_port(),
+        maventa_base_url=f"http://127.0.0.1:{free_port()}",
         maventa_vendor_api_key=SecretStr(VENDOR_KEY),
         netvisor_customer_key=SecretStr(NETVISOR_CUSTOMER_KEY),
     )

@@ -4,7 +4,6 @@ what they see, and the exit codes a script relies on (0 done, 1 refused, 2 usage
 import asyncio
 import json
 import os
-import socket
 import sys
 import uuid
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner, Result
 
+from bench.harness import free_port
 from starters.cli import app
 from tests.starters.api.test_exceptions import existing_account_company
 from tests.starters.test_connection_end_to_end import Stack, running_stack
@@ -27,12 +27,6 @@ async def support(stack: Stack, *args: str, stdin: str | None = None) -> Result:
     }
     runner = CliRunner()
     return await asyncio.to_thread(lambda: runner.invoke(app, list(args), env=env, input=stdin))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_support_cli_against_the_running_service(

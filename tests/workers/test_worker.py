@@ -2,7 +2,6 @@
 
 import asyncio
 import os
-import socket
 import uuid
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from bench.harness import free_port
 from devstack.probes import worker_is_polling
 from security.codec import ENCODING
 from settings import Settings
@@ -20,12 +20,6 @@ from workers.client import connect_temporal
 from workers.main import run_worker
 from workers.metrics import WorkerMetrics
 from workers.registry import WORKFLOWS
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _until_polling(plain: Client, task_queue: str, running: asyncio.Task[None]) -> None:
@@ -45,7 +39,7 @@ async def test_worker_runs_a_workflow_with_encrypted_payloads_and_stops_on_reque
         temporal_address=temporal_env.client.service_client.config.target_host,
         temporal_task_queue=f"worker-test-{uuid.uuid4()}",
         inbound_workflow_id=f"inbox-worker-test-{uuid.uuid4()}",
-        metrics_port=_free_port(),
+        metrics_port=free_port(),
     )
     # The registered workflows plus one whose outcome the test knows.
     monkeypatch.setattr(worker_module, "WORKFLOWS", [*WORKFLOWS, GreetCompany])

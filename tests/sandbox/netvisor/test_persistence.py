@@ -1,7 +1,6 @@
 """State lives in the SQLite file: it survives a restart, and `python -m sandbox.netvisor` serves it."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -9,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.harness import free_port
 from sandbox.netvisor import create_app
 from tests.sandbox.netvisor.serving import business_id, sandbox_config, serve
 from tests.sandbox.netvisor.signing import purchase_invoice_xml, signed_headers
@@ -39,15 +39,8 @@ async def test_invoices_and_used_transaction_ids_survive_a_restart(tmp_path: Pat
     assert [invoice["invoice_number"] for invoice in invoices] == ["P-1"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_module_serves_on_the_configured_port_with_a_state_file(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     data_dir = tmp_path / "data"
     env = {
         **os.environ,

@@ -3,7 +3,6 @@
 import base64
 import json
 import logging
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 from temporalio.testing import WorkflowEnvironment
 
+from bench.harness import free_port
 from settings import Settings
 from starters.api.app import create_app
 from starters.api.auth import netvisor_caller
@@ -30,12 +30,6 @@ class Modules(BaseModel):
 class CompanyChange(BaseModel):
     business_id: str
     modules: Modules
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _settings(tmp_path: Path, temporal_address: str) -> Settings:
@@ -152,7 +146,7 @@ async def test_healthz_is_200_when_temporal_answers(api: str) -> None:
 async def test_healthz_is_503_in_the_error_format_when_temporal_is_unreachable(
     tmp_path: Path, serve: Serve
 ) -> None:
-    app = create_app(_settings(tmp_path, f"127.0.0.1:{_free_port()}"))
+    app = create_app(_settings(tmp_path, f"127.0.0.1:{free_port()}"))
     async with serve(app) as base_url, httpx.AsyncClient(base_url=base_url) as http:
         answer = await http.get("/healthz")
     assert answer.status_code == 503
