@@ -3,14 +3,33 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Every package pinned with its hashes (tools/lockfile.py); the production image installs requirements.lock.
+LOCK := requirements-dev.lock
 
-.PHONY: run test lint typecheck unit bench bench-quick migrate clean
+.PHONY: run test lint typecheck unit bench bench-quick migrate clean lock lock-upgrade
 
-$(STAMP): pyproject.toml
+# A changed lock reinstalls; a pyproject.toml whose requirements changed since the lock stops here until
+# `make lock` has been run.
+$(STAMP): pyproject.toml $(LOCK) requirements.lock
+	$(PYTHON) tools/lockfile.py check
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	PYTHONWARNINGS=ignore $(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# After editing pyproject.toml's requirements: pins the new ones, keeps every other pin. Needs PyPI.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c 'import uv' 2>/dev/null || $(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python tools/lockfile.py compile
+	$(MAKE) $(STAMP)
+
+# Every package to its newest version that pyproject.toml allows.
+lock-upgrade:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -c 'import uv' 2>/dev/null || $(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python tools/lockfile.py compile --upgrade
+	$(MAKE) $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m devstack
