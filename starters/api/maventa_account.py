@@ -10,7 +10,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import Awaitable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -23,6 +23,7 @@ from domain.banking_days import helsinki_date
 from settings import Settings
 from starters import connection
 from starters.api.auth import netvisor_caller, support_caller
+from starters.api.clock import Now
 from starters.api.companies import (
     CompanyId,
     IdempotencyKey,
@@ -204,12 +205,16 @@ async def _adopt(
 
 @router.put("/{company_id}/maventa/import")
 async def set_import(
-    company_id: CompanyId, body: ImportBody, client: TemporalClient, idempotency_key: IdempotencyKey = None
+    company_id: CompanyId,
+    body: ImportBody,
+    client: TemporalClient,
+    now: Now,
+    idempotency_key: IdempotencyKey = None,
 ) -> ActionAnswer:
     """R10/R12: which received purchase invoices are imported automatically: off, now (from this moment) or
     from a date. Refused (409) for companies that import nothing: send-only, not linked, released, not yet
     receiving. Invoices outside the mode stay available to the manual transfer."""
-    if body.from_date is not None and body.from_date > helsinki_date(datetime.now(UTC)):
+    if body.from_date is not None and body.from_date > helsinki_date(now):
         raise ApiError(
             422,
             "invalid_request",

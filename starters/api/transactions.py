@@ -23,6 +23,7 @@ from domain.pricing import (
 )
 from settings import Settings
 from starters.api.auth import netvisor_caller, support_caller
+from starters.api.clock import Now
 from starters.api.companies import CompanyId, unknown_company
 from starters.api.errors import ApiError
 from starters.api.support import store_sessions
@@ -150,12 +151,13 @@ async def run_billing(
     request: Request,
     response: Response,
     client: Annotated[Client, Depends(temporal_client)],
+    now: Now,
 ) -> BillingStatus:
     """Run the month's service billing now; a running or cleanly finished month answers its status instead."""
     month = _month(month, "month in the path")
     settings: Settings = request.app.state.settings
     try:
-        status = await run_billing_now(client, month, task_queue=settings.temporal_task_queue)
+        status = await run_billing_now(client, month, task_queue=settings.temporal_task_queue, now=now)
     except MonthNotOver as error:
         raise ApiError(422, "month_not_over", f"{error}.") from None
     if status.status is BillingRunStatus.COMPLETED:

@@ -4,7 +4,6 @@ import io
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from activities.sales_invoice_documents import (
 )
 from store.database import Sessions
 from store.schema import migrate
+from tests.clock import wall_clock
 from workflows.sales_invoice_models import Route
 
 
@@ -37,7 +37,7 @@ def _submission(fingerprint: str) -> StoredSubmission:
         filename="invoice.xml",
         document_format="FINVOICE30",
         fingerprint=fingerprint,
-        submitted_at=datetime.now(UTC),
+        submitted_at=wall_clock(),
         size=1,
     )
 

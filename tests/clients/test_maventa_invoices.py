@@ -4,7 +4,7 @@ import base64
 import io
 import zipfile
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ import pytest_asyncio
 from lxml import etree
 
 from clients.maventa import MaventaClient
+from tests.clock import wall_clock
 from tests.sandbox.maventa.serving import MaventaSandbox, maventa_client, running_sandbox
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "maventa-examples"
@@ -39,7 +40,7 @@ async def test_every_page_is_followed(maventa: MaventaSandbox, client: MaventaCl
 
 async def test_the_received_window_filters(maventa: MaventaSandbox, client: MaventaClient) -> None:
     bid, creds = await maventa.account()
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = wall_clock().replace(microsecond=0)
     (old,) = await maventa.receive(bid, received_at=(now - timedelta(days=40)).isoformat())
     (recent,) = await maventa.receive(bid, received_at=(now - timedelta(days=2)).isoformat())
     window = await client.list_invoices(

@@ -10,13 +10,14 @@ Payloads are encrypted by the service's codec with RECORDING_KEY, a fixed key th
 
 import asyncio
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from store.database import unit_of_work
 from store.ledger import RECEIVED_EINVOICE, record_transaction
+from tests.clock import wall_clock
 from tests.reliability.stack import Company, Service, eventually, founding, running_service
 from workers.schedules import BILLING_SCHEDULE_ID
 from workflows.billing import BillingWorkflow, MonthlyBillingWorkflow
@@ -48,7 +49,7 @@ async def _save(
 
 async def _last_month_billed(service: Service, company: Company) -> str:
     """A transaction of last month for the company, so the schedule's launcher has a month to bill."""
-    first_of_month = datetime.now(UTC).replace(day=1, hour=12)
+    first_of_month = wall_clock().replace(day=1, hour=12)
     last_month = first_of_month - timedelta(days=15)
 
     def record() -> None:

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.clock import wall_clock
 from tests.inbound.harness import Inbound, Receiver, eventually
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
@@ -61,7 +62,7 @@ async def test_from_date_imports_from_that_day_in_finland(stack: Inbound) -> Non
 
 async def test_off_imports_nothing_but_acknowledges(stack: Inbound) -> None:
     company = await stack.company(mode="off")
-    ids = await _run_round(stack, company, {"OFF-1": datetime.now(UTC), "OFF-2": datetime.now(UTC)})
+    ids = await _run_round(stack, company, {"OFF-1": wall_clock(), "OFF-2": wall_clock()})
     assert await stack.in_netvisor(company) == []
     assert all(stack.ledger(i) is None for i in ids.values())
 
@@ -69,14 +70,14 @@ async def test_off_imports_nothing_but_acknowledges(stack: Inbound) -> None:
 @pytest.mark.parametrize("state", ["SEND_ONLY", "NOT_LINKED", "ACTIVE", "RELEASED"])
 async def test_companies_not_receiving_through_netvisor_import_nothing(stack: Inbound, state: str) -> None:
     company = await stack.company(state=state, mode="now")
-    await _run_round(stack, company, {f"{state}-1": datetime.now(UTC)})
+    await _run_round(stack, company, {f"{state}-1": wall_clock()})
     assert await stack.in_netvisor(company) == []
 
 
 async def test_a_step_failed_for_good_does_not_stop_import_while_receiving_is_open(stack: Inbound) -> None:
     """E.g. Netvisor refused the invoicing addresses: support sees NEEDS_SUPPORT, receiving stays open."""
     company = await stack.company(state="RECEIVING", shown_state="NEEDS_SUPPORT", mode="now")
-    ids = await _run_round(stack, company, {"STUCK-1": datetime.now(UTC)})
+    ids = await _run_round(stack, company, {"STUCK-1": wall_clock()})
     assert await _numbers_in_netvisor(stack, company) == {"STUCK-1"}
     assert stack.ledger(ids["STUCK-1"]) is not None
 
@@ -84,6 +85,6 @@ async def test_a_step_failed_for_good_does_not_stop_import_while_receiving_is_op
 async def test_a_not_linked_company_shown_as_needs_support_still_imports_nothing(stack: Inbound) -> None:
     """E.g. its release failed: NEEDS_SUPPORT is shown, but nothing was ever received through Netvisor."""
     company = await stack.company(state="NOT_LINKED", shown_state="NEEDS_SUPPORT", mode="now")
-    ids = await _run_round(stack, company, {"DECLINED-1": datetime.now(UTC)})
+    ids = await _run_round(stack, company, {"DECLINED-1": wall_clock()})
     assert await stack.in_netvisor(company) == []
     assert stack.ledger(ids["DECLINED-1"]) is None

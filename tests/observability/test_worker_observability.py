@@ -10,7 +10,6 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -31,6 +30,7 @@ from store.database import Sessions, unit_of_work
 from store.received_invoices import begin_import, mark_imported, quarantine
 from store.schema import migrate
 from store.sent_invoices import mark_uploaded, record_status, register_sent_invoice
+from tests.clock import wall_clock
 from tests.observability.observed_company import OBSERVE_ACTIVITY, ObservedCompany, ObservedCompanyWorkflow
 from workers import worker as worker_module
 from workers.client import connect_temporal
@@ -65,7 +65,7 @@ async def observe_company(company: ObservedCompany) -> None:
 def _fill_store(sessions: Sessions) -> None:
     """Three connected companies, one whose bank network is overdue, one being provisioned (the workflow's),
     received invoices by channel and outcome, sales invoices by status."""
-    now = datetime.now(UTC)
+    now = wall_clock()
     with unit_of_work(sessions) as session:
         for n in range(3):
             upsert_company(session, f"connected-{n}", CompanyChanges(state="CONNECTED"))

@@ -5,7 +5,6 @@ import io
 import os
 import uuid
 import zipfile
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +12,7 @@ from activities.sales_invoice_documents import OutboundDocuments
 from domain.finvoice import SalesInvoice, parse_invoice, render_finvoice
 from store.database import unit_of_work
 from store.ledger import count_by_kind
+from tests.clock import billing_month_now, wall_clock
 from tests.outbound.conftest import Stack, eventually
 from tests.outbound.invoices import PDF, RECIPIENT, b64, billable_actions, json_request, sales_invoice
 from workflows.sales_invoice_models import maventa_uuid, workflow_id
@@ -23,6 +23,7 @@ def _key() -> str:
 
 
 async def test_json_invoice_leaves_once_is_delivered_and_netvisor_hears_each_step(stack: Stack) -> None:
+    month = await billing_month_now()
     company = await stack.company()
     key = _key()
     attachment = b"Tuntilista toukokuu\n"
@@ -68,7 +69,7 @@ async def test_json_invoice_leaves_once_is_delivered_and_netvisor_hears_each_ste
 
     def billed() -> dict[str, int]:
         with unit_of_work(stack.sessions) as session:
-            return count_by_kind(session, company.company_id, datetime.now(UTC).strftime("%Y-%m"))
+            return count_by_kind(session, company.company_id, month)
 
     assert await asyncio.to_thread(billed) == {"sent_einvoice": 1}
 
@@ -177,7 +178,7 @@ def _netvisor_document(business_id: str) -> bytes:
         recipient_einvoice_address=RECIPIENT["einvoice_address"],
         recipient_operator=RECIPIENT["operator"],
         message_id="NETVISOR-77",
-        timestamp=datetime.now(UTC).replace(microsecond=0),
+        timestamp=wall_clock().replace(microsecond=0),
     )
 
 

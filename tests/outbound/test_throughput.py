@@ -5,13 +5,13 @@ import asyncio
 import os
 import time
 import uuid
-from datetime import UTC, datetime
 
 from sqlmodel import func, select
 
 from domain.finvoice import SalesInvoice, render_finvoice
 from store.database import unit_of_work
 from store.sent_invoices import SentInvoice
+from tests.clock import wall_clock
 from tests.outbound.conftest import Stack, eventually
 from tests.outbound.invoices import RECIPIENT, billable_actions, json_request, sales_invoice
 from workflows.sales_invoice_models import workflow_id
@@ -48,7 +48,7 @@ async def _direct_uploads(stack: Stack, count: int) -> float:
         recipient_einvoice_address=RECIPIENT["einvoice_address"],
         recipient_operator=RECIPIENT["operator"],
         message_id="DIRECT-1",
-        timestamp=datetime.now(UTC).replace(microsecond=0),
+        timestamp=wall_clock().replace(microsecond=0),
     )
     limit = asyncio.Semaphore(CONCURRENCY)
 

@@ -12,10 +12,11 @@ import re
 import signal
 import sqlite3
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +31,7 @@ from devstack.stack import DevStack
 from settings import Settings
 from store.database import Sessions, unit_of_work
 from store.received_invoices import ReceivedInvoice
+from tests.clock import billing_months, wall_clock
 from tests.outbound.invoices import json_request
 from tests.sandbox.maventa.serving import business_id
 from workflows.inbox import InboxWorkflow
@@ -107,6 +109,7 @@ class Service(Stack):
     sessions: Sessions
     data_dir: Path
     companies: list[Company] = field(default_factory=list)
+    started_at: datetime = field(default_factory=wall_clock)
 
     # Netvisor's side: founding companies, submitting sales invoices
 
@@ -159,10 +162,13 @@ class Service(Stack):
         return str(response.json()["status"]) if response.status_code == 200 else None
 
     async def transactions(self, company: Company) -> dict[str, int]:
-        month = datetime.now(UTC).astimezone().strftime("%Y-%m")
-        response = await self.api.get(f"/v1/companies/{company.company_id}/transactions?month={month}")
-        response.raise_for_status()
-        return {kind["kind"]: kind["count"] for kind in response.json()["kinds"]}
+        """The company's transactions of each kind since the stack started, in whichever months they fell."""
+        counts: Counter[str] = Counter()
+        for month in billing_months(self.started_at, wall_clock()):
+            response = await self.api.get(f"/v1/companies/{company.company_id}/transactions?month={month}")
+            response.raise_for_status()
+            counts.update({kind["kind"]: kind["count"] for kind in response.json()["kinds"]})
+        return dict(counts)
 
     # Maventa's side
 

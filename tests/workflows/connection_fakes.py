@@ -244,10 +244,3 @@ async def view_when(
                 f"the connection never got there; last view: {view.model_dump_json(indent=1)}"
             )
         await asyncio.sleep(0.05)
-
-
-async def skip_to(env: Any, at: datetime) -> None:
-    """Move the time-skipping server's clock forward to `at`."""
-    now = await env.get_current_time()
-    assert at > now, f"cannot go back in time from {now} to {at}"
-    await env.sleep(at - now)

@@ -7,7 +7,6 @@ months of its own.
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -39,6 +38,7 @@ from tests.activities.test_billing import (
     sessions,
     store_url,
 )
+from tests.clock import away_from_a_month_end, billing_month_now
 from workers.schedules import BILLING_SCHEDULE_ID, ensure_billing_schedule
 from workflows.billing import BillingWorkflow, MonthlyBillingWorkflow, workflow_id
 from workflows.billing_models import BillingState
@@ -140,7 +140,7 @@ async def test_a_long_month_continues_as_new_and_replays_without_billing_again(
 async def test_a_month_not_yet_over_is_refused(
     temporal_client: Client, task_queue: str, worker: Worker
 ) -> None:
-    this_month = datetime.now(UTC).strftime("%Y-%m")
+    this_month = await billing_month_now()
 
     with pytest.raises(WorkflowFailureError) as refused:
         await temporal_client.execute_workflow(
@@ -211,7 +211,7 @@ async def test_the_monthly_schedule_is_created_once_and_bills_the_previous_month
         ]
         assert upcoming and all((moment.day, moment.hour, moment.minute) == (1, 3, 0) for moment in upcoming)
 
-        month = previous_month(datetime.now(UTC))
+        month = previous_month(await away_from_a_month_end())
         organisation = seed(sessions, "scheduled", month, {RECEIVED_EINVOICE: 1})
         await handle.trigger()
         report = await _first_action(temporal_client, handle)

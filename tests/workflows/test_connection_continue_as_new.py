@@ -91,7 +91,7 @@ async def test_a_run_carried_over_from_before_lifecycle_state_writes_its_row_onl
         company_id="carried",
         company=report,
         status=ConnectionStatus.ACTIVE,
-        founded_at=datetime(2026, 5, 4, 9, tzinfo=UTC),
+        founded_at=datetime(2025, 5, 5, 9, tzinfo=UTC),
         account=account,
         published=Projection(
             company_id="carried",

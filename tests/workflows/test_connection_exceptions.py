@@ -15,7 +15,8 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.banking_days import HELSINKI
+from domain.banking_days import HELSINKI, helsinki_date
+from tests.clock import server_time
 from tests.workflows.connection_fakes import FakeServices, company_report, connection_running, view_when
 from workflows.connection import ConnectionWorkflow
 from workflows.connection_models import (
@@ -189,6 +190,7 @@ async def test_refused_actions_say_why_and_change_nothing(
     assert fakes.calls == calls_before
 
 
+@pytest.mark.calendar
 async def test_an_existing_account_is_linked_by_keys_and_import_starts_when_chosen(
     connection_env: WorkflowEnvironment,
 ) -> None:
@@ -199,7 +201,7 @@ async def test_an_existing_account_is_linked_by_keys_and_import_starts_when_chos
         view = await handle.query(ConnectionWorkflow.account)
         attributes = (await handle.describe()).typed_search_attributes
 
-        future = date.today() + timedelta(days=400)
+        future = helsinki_date(await server_time(connection_env)) + timedelta(days=2)
         too_late = await refusal(
             handle, ConnectionWorkflow.set_import_mode, import_mode(ImportMode.FROM_DATE, future)
         )

@@ -1,7 +1,7 @@
 """R1, R2 and R6 on the time-skipping server, with the activities played by fakes."""
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -9,12 +9,11 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from domain.banking_days import HELSINKI
+from tests.clock import any_day, at_hour, server_time, skip_to
 from tests.workflows.connection_fakes import (
     FakeServices,
     company_report,
     connection_running,
-    skip_to,
     view_when,
 )
 from workflows.connection import ConnectionWorkflow
@@ -25,16 +24,18 @@ NETVISOR_USER = ActionRequest(requested_by="netvisor user 42")
 AGENT = ActionRequest(requested_by="agent anna")
 
 
+@pytest.mark.calendar
 async def test_account_not_ready_by_the_end_of_the_founding_day_needs_support_while_it_keeps_trying(
     connection_env: WorkflowEnvironment,
 ) -> None:
     fakes = FakeServices()
     fakes.maventa_down = True
-    await skip_to(connection_env, datetime(2026, 12, 15, 15, tzinfo=HELSINKI))
+    founded = any_day(await server_time(connection_env), hour=15)
+    await skip_to(connection_env, founded)
     async with connection_running(connection_env.client, fakes, company_report()) as handle:
         in_the_afternoon = await view_when(handle, lambda v: fakes.calls["look_up_business_id"] >= 2)
 
-        await skip_to(connection_env, datetime(2026, 12, 16, 0, 30, tzinfo=HELSINKI))
+        await skip_to(connection_env, at_hour(founded.date() + timedelta(days=1), 0, 30))
         after_midnight = await view_when(handle, lambda v: v.needs_support)
         attributes = (await handle.describe()).typed_search_attributes
         attempts_by_midnight = fakes.calls["look_up_business_id"]
@@ -46,7 +47,7 @@ async def test_account_not_ready_by_the_end_of_the_founding_day_needs_support_wh
     assert in_the_afternoon.state == "PROVISIONING" and not in_the_afternoon.needs_support
     assert after_midnight.state == "PROVISIONING"
     assert after_midnight.needs_support_reason == (
-        "The Maventa account was not ready by the end of 2026-12-15 (Helsinki); still trying."
+        f"The Maventa account was not ready by the end of {founded.date()} (Helsinki); still trying."
     )
     assert attributes.get(NEEDS_SUPPORT) is True and attributes.get(MAVENTA_STATE) == "PROVISIONING"
     assert attempts_by_midnight > 20, "transient failures are retried with backoff all along"

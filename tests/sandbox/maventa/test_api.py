@@ -1,13 +1,13 @@
 """The sandbox over HTTP as Maventa's API answers: shapes, headers, codes and the control endpoints."""
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
 
 from sandbox.maventa.finvoice import Buyer, generate_invoice
+from tests.clock import wall_clock
 from tests.sandbox.maventa.serving import VENDOR_KEY, MaventaSandbox, business_id, running_sandbox
 
 
@@ -147,7 +147,7 @@ async def test_bank_network_and_delivery_settle_by_themselves_when_configured() 
             buyer=Buyer(business_id=recipient_bid, name="Vastaanottaja Oy"),
             number="S-1",
             channel="OPERATOR",
-            received_at=datetime.now(UTC),
+            received_at=wall_clock(),
             seed="send",
         ).document
         sent = await maventa.http.post(
@@ -179,7 +179,7 @@ async def test_sending_to_a_bank_fails_until_the_bank_network_is_active() -> Non
             buyer=Buyer(business_id="1234567-1", name="Pankkiasiakas Oy"),
             number="B-1",
             channel="OPERATOR",
-            received_at=datetime.now(UTC),
+            received_at=wall_clock(),
             seed="bank",
         ).document
         sent = await maventa.http.post(

@@ -2,9 +2,9 @@
 
 import hashlib
 import hmac
-import time
 import uuid
 
+from tests.clock import wall_clock
 from tests.sandbox.netvisor.serving import CUSTOMER_ID, CUSTOMER_KEY, PARTNER_ID, PARTNER_KEY
 
 SENDER = "sandbox tests"
@@ -21,7 +21,7 @@ def signed_headers(
 ) -> dict[bytes, bytes]:
     """Headers per research/netvisor-api.md §2.2-2.3; `algorithm=None` is the legacy MD5 client."""
     timestamp = "2024-05-06 07:08:09.123"
-    unix = str(int(time.time()))
+    unix = str(int(wall_clock().timestamp()))
     transaction_id = transaction_id or uuid.uuid4().hex
     base = [url, SENDER, CUSTOMER_ID, timestamp, "EN", organisation, transaction_id]
     if algorithm == "HMACSHA256":

@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +10,10 @@ import httpx
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
+from domain.banking_days import helsinki_date
 from store.database import Sessions, unit_of_work
 from store.vault import StoredSecret
+from tests.clock import wall_clock
 from tests.starters.test_connection_end_to_end import (
     NETVISOR,
     SUPPORT,
@@ -85,7 +87,7 @@ async def test_link_by_keys_import_and_release(temporal_env: WorkflowEnvironment
         linked_view = (await view_of(stack, company_id)).json()
         at_maventa = await sandbox_account(stack, bid)
 
-        future = (date.today() + timedelta(days=2)).isoformat()
+        future = (helsinki_date(wall_clock()) + timedelta(days=2)).isoformat()
         future_date = await stack.api.put(
             f"{path}/import", json={"mode": "from_date", "from_date": future}, headers=NETVISOR
         )

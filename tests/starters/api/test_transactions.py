@@ -4,7 +4,6 @@ store on SQLite and PostgreSQL, and Netvisor's sandbox over real HTTP."""
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from tests.activities.test_billing import (
     sessions,
     store_url,
 )
+from tests.clock import billing_month_now
 from tests.starters.api.conftest import serving
 from workflows.billing import BillingWorkflow, MonthlyBillingWorkflow, workflow_id
 from workflows.billing_models import BillingState
@@ -203,7 +203,7 @@ async def test_a_running_month_answers_its_progress_instead_of_starting_again(
 
 
 async def test_billing_a_bad_or_unfinished_month_is_refused(api: Api) -> None:
-    this_month = datetime.now(UTC).strftime("%Y-%m")
+    this_month = await billing_month_now()
 
     bad = await api.http.post("/v1/support/billing/2024-13", headers=SUPPORT)
     unfinished = await api.http.post(f"/v1/support/billing/{this_month}", headers=SUPPORT)
