@@ -22,6 +22,7 @@ from typing import Literal
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.document_reading import read_received_document
 from activities.inbound_companies import ReceivingCompany, company_by_maventa_uuid, credentials
 from activities.inbound_mapping import ReceivedFile, channel_of, purchase_invoice
 from clients.maventa import (
@@ -34,7 +35,7 @@ from clients.maventa import (
 )
 from clients.netvisor import NetvisorClient, NetvisorRejected, NetvisorUnavailable
 from clients.netvisor_models import PurchaseInvoiceImport
-from domain.finvoice import UnparsableInvoice, parse_invoice
+from domain.finvoice import UnparsableInvoice
 from store.database import Sessions, reading, unit_of_work
 from store.received_invoices import (
     IMPORTED,
@@ -252,7 +253,7 @@ class InboundImportActivities:
         except MaventaRequestError as error:
             return f"Maventa could not give the document: {error.message}"
         try:
-            received = parse_invoice(document)
+            received = await read_received_document(document)
         except UnparsableInvoice as error:
             return f"The document cannot be read as an invoice: {error.reason}"
         return purchase_invoice(invoice, received, image, files)

@@ -2,6 +2,12 @@
 
 The parsed document is the source; Maventa's JSON fills what a document leaves out (a seller's name or
 business id). Netvisor takes PDF files only, so other attachments are named in the comment instead.
+
+Netvisor books what is due: the amount to pay when the document states one (a prepayment or a rounding
+makes it differ from the total), with a line for each invoice-level discount, charge, prepayment and
+rounding so that the lines add up to it. A credit note arrives with negative amounts (the parsed invoice
+already carries them). A document whose own numbers do not add up is imported as written, with a warning
+at the top of the comment.
 """
 
 from dataclasses import dataclass
@@ -14,7 +20,9 @@ from clients.netvisor_models import (
     PurchaseInvoiceLine,
     PurchaseInvoiceVendor,
 )
-from domain.finvoice import ReceivedInvoice, ReceivedInvoiceRow
+from domain.finvoice import AllowanceCharge, ReceivedInvoice, ReceivedInvoiceRow
+from domain.finvoice.reconciliation import discrepancies
+from domain.finvoice.values import round_cents
 
 PDF = "application/pdf"
 COMMENT_LIMIT = 1000
@@ -44,29 +52,68 @@ def channel_of(invoice: Invoice) -> str:
     return "OPERATOR"
 
 
+def _gross(net: Decimal, vat_percent: Decimal | None) -> Decimal:
+    return round_cents(net * (1 + (vat_percent or Decimal(0)) / 100))
+
+
 def _line(row: ReceivedInvoiceRow) -> PurchaseInvoiceLine | None:
     """A row with money on it; text-only rows carry nothing Netvisor's lines can hold."""
+    quantity = row.quantity if row.quantity not in (None, Decimal(0)) else Decimal(1)
     gross = row.amount_including_vat
     if gross is None and row.amount is not None:
-        gross = row.amount + (row.vat_amount or Decimal(0))
-    if gross is None and row.unit_price is None:
+        gross = (
+            row.amount + row.vat_amount if row.vat_amount is not None else _gross(row.amount, row.vat_percent)
+        )
+    if gross is None and row.unit_price is not None:
+        gross = _gross(row.unit_price * quantity, row.vat_percent)
+    if gross is None and row.unit_price_including_vat is not None:
+        gross = round_cents(row.unit_price_including_vat * quantity)
+    if gross is None:
         return None
-    quantity = row.quantity if row.quantity not in (None, Decimal(0)) else Decimal(1)
-    unit_price = (
-        row.unit_price if row.unit_price is not None else (row.amount or gross or Decimal(0)) / quantity
-    )
+    unit_price = row.unit_price if row.unit_price is not None else (row.amount or gross) / quantity
     return PurchaseInvoiceLine(
         product_name=(row.description or "-")[:200],
         quantity=quantity,
         unit_name=row.unit,
         unit_price=unit_price,
         vat_percent=row.vat_percent or Decimal(0),
-        line_sum=gross if gross is not None else unit_price * quantity,
+        line_sum=gross,
     )
+
+
+def _adjustment_line(name: str, gross: Decimal, vat_percent: Decimal | None = None) -> PurchaseInvoiceLine:
+    net = round_cents(gross / (1 + (vat_percent or Decimal(0)) / 100))
+    return PurchaseInvoiceLine(
+        product_name=name[:200], unit_price=net, vat_percent=vat_percent or Decimal(0), line_sum=gross
+    )
+
+
+def _allowance_charge_line(charge: AllowanceCharge) -> PurchaseInvoiceLine:
+    kind = "Charge" if charge.amount >= 0 else "Discount"
+    name = f"{kind}: {charge.reason}" if charge.reason else kind
+    return PurchaseInvoiceLine(
+        product_name=name[:200],
+        unit_price=charge.amount,
+        vat_percent=charge.vat_percent or Decimal(0),
+        line_sum=_gross(charge.amount, charge.vat_percent),
+    )
+
+
+def _lines(received: ReceivedInvoice) -> list[PurchaseInvoiceLine]:
+    lines = [line for line in (_line(row) for row in received.rows) if line is not None]
+    lines += [_allowance_charge_line(charge) for charge in received.allowances_charges]
+    if received.prepaid_amount:
+        lines.append(_adjustment_line("Already paid", -received.prepaid_amount))
+    if received.rounding_amount:
+        lines.append(_adjustment_line("Rounding", received.rounding_amount))
+    return lines
 
 
 def _comment(received: ReceivedInvoice, left_out: list[ReceivedFile]) -> str | None:
     parts = []
+    problems = discrepancies(received)
+    if problems:
+        parts.append("WARNING: the invoice's own numbers do not add up: " + "; ".join(problems) + ".")
     if received.free_text:
         parts.append(received.free_text.strip())
     if left_out:
@@ -90,7 +137,6 @@ def purchase_invoice(
         city=address.town if address else None,
         country=(address.country_code if address else None) or (sender.country if sender else None),
     )
-    lines = [line for line in (_line(row) for row in received.rows) if line is not None]
     attachments = [
         PurchaseInvoiceAttachmentFile(filename=f.filename, content=f.content, mime_type=PDF)
         for f in files
@@ -102,12 +148,12 @@ def purchase_invoice(
         invoice_date=received.invoice_date,
         due_date=received.due_date or received.invoice_date,
         vendor=vendor,
-        amount=received.total_including_vat,
+        amount=received.amount_to_pay if received.amount_to_pay is not None else received.total_including_vat,
         currency=received.currency or "EUR",
         reference=received.payment_reference,
         bank_account=received.seller_iban,
         comment=_comment(received, [f for f in files if not f.is_pdf]),
-        lines=lines,
+        lines=_lines(received),
         image_pdf=image if image and image.startswith(b"%PDF") else None,
         image_filename=f"invoice_{received.number}.pdf"[:100],
         attachments=attachments,

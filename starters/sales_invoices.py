@@ -33,6 +33,7 @@ from activities.sales_invoice_documents import (
     upload_package,
 )
 from domain.finvoice import DocumentFormat, SalesInvoice, UnparsableInvoice, parse_invoice, render_finvoice
+from domain.finvoice.decoding import CHARACTER_SETS
 from domain.identifiers import (
     MAVENTA_OPERATOR,
     InvalidIdentifier,
@@ -74,7 +75,9 @@ log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 10 * 1024 * 1024
 """Maventa's limit per file in a package (research/finnish-einvoicing.md §1.5)."""
 BATCH_CONCURRENCY = 16
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_XML_ENCODING = re.compile(
+    rb"""^\s{0,100}<\?xml[^>]{0,400}?\bencoding\s{0,40}=\s{0,40}["']([A-Za-z0-9._-]{1,40})["']"""
+)
 
 
 def delivery_tracking(settings: Settings) -> Tracking:
@@ -155,10 +158,14 @@ def _xml_bytes(text: str) -> bytes:
     if declared is None:
         return encoded
     try:
-        codec = codecs.lookup(declared[1].decode("ascii"))
+        codec = codecs.lookup(declared[1].decode("ascii")).name
     except LookupError:
-        raise InvoiceRejected(f"finvoice_xml declares an unknown encoding {declared[1].decode()!r}") from None
-    return text.encode(codec.name, errors="xmlcharrefreplace")
+        codec = None
+    if codec not in CHARACTER_SETS:
+        raise InvoiceRejected(
+            f"finvoice_xml declares the encoding {declared[1].decode()!r}; use UTF-8 or ISO-8859-15"
+        ) from None
+    return text.encode(codec, errors="xmlcharrefreplace")
 
 
 def _same_business(company: Company, seller_business_id: str | None, where: str) -> None:

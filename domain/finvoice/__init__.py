@@ -3,6 +3,7 @@
 from domain.finvoice.errors import UnparsableInvoice
 from domain.finvoice.parser import parse_invoice
 from domain.finvoice.received_invoice import (
+    AllowanceCharge,
     AttachmentKind,
     AttachmentReference,
     DocumentFormat,
@@ -12,6 +13,7 @@ from domain.finvoice.received_invoice import (
     ReceivedInvoiceRow,
     ReceivedSeller,
     Routing,
+    VatSubtotal,
 )
 from domain.finvoice.renderer import InvalidMessage, render_finvoice
 from domain.finvoice.sales_invoice import (
@@ -26,6 +28,7 @@ from domain.finvoice.sales_invoice import (
 )
 
 __all__ = [
+    "AllowanceCharge",
     "AttachmentKind",
     "AttachmentReference",
     "DocumentFormat",
@@ -45,6 +48,7 @@ __all__ = [
     "UnparsableInvoice",
     "VatBreakdown",
     "VatCategory",
+    "VatSubtotal",
     "parse_invoice",
     "render_finvoice",
 ]

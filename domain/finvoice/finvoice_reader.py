@@ -1,9 +1,13 @@
 """Reading a Finvoice 1.3, 2.0, 2.01 or 3.0 invoice; routing from MessageTransmissionDetails or the frame."""
 
+from decimal import Decimal
+
 from lxml import etree
 
+from domain.finvoice.credit_notes import money_reversed
 from domain.finvoice.errors import UnparsableInvoice
 from domain.finvoice.received_invoice import (
+    AllowanceCharge,
     AttachmentKind,
     AttachmentReference,
     DocumentFormat,
@@ -13,9 +17,10 @@ from domain.finvoice.received_invoice import (
     ReceivedInvoiceRow,
     ReceivedSeller,
     Routing,
+    VatSubtotal,
 )
 from domain.finvoice.values import parse_amount, parse_date
-from domain.finvoice.xml_reading import amount_at, joined, required_text, text_at, texts_at
+from domain.finvoice.xml_reading import amount_at, compact, joined, required_text, text_at, texts_at
 
 CREDIT_NOTE_TYPE_CODES = frozenset({"INV02"})
 CREDIT_NOTE_UN_CODES = frozenset({"381"})
@@ -36,10 +41,12 @@ def read_finvoice(root: etree._Element, frame: etree._Element | None) -> Receive
         epi, "EpiPaymentInstructionDetails/EpiDateOptionDate"
     )
     routing = _routing(root, frame)
-    return ReceivedInvoice(
+    total_including_vat = parse_amount(total.text or "", field=total.tag)
+    credit_note = _is_credit_note(details) or total_including_vat < 0
+    invoice = ReceivedInvoice(
         format=DocumentFormat.FINVOICE,
         version=root.get("Version") or "unknown",
-        credit_note=_is_credit_note(details),
+        credit_note=credit_note,
         number=required_text(details, "InvoiceNumber", document="Finvoice"),
         invoice_date=parse_date(
             required_text(details, "InvoiceDate", document="Finvoice"), field="InvoiceDate"
@@ -50,17 +57,22 @@ def read_finvoice(root: etree._Element, frame: etree._Element | None) -> Receive
             name=joined(texts_at(root, "BuyerPartyDetails/BuyerOrganisationName")),
             business_id=text_at(root, "BuyerPartyDetails/BuyerPartyIdentifier"),
         ),
-        total_including_vat=parse_amount(total.text or "", field=total.tag),
+        total_including_vat=total_including_vat,
         vat_amount=amount_at(details, "InvoiceTotalVatAmount"),
         total_excluding_vat=amount_at(details, "InvoiceTotalVatExcludedAmount"),
+        prepaid_amount=amount_at(details, "InvoicePaidAmount"),
+        rounding_amount=amount_at(details, "InvoiceTotalRoundoffAmount"),
+        amount_to_pay=amount_at(epi, "EpiPaymentInstructionDetails/EpiInstructedAmount"),
+        allowances_charges=_allowances_charges(details),
+        vat_breakdown=[_vat_subtotal(element) for element in details.findall("VatSpecificationDetails")],
         currency=total.get("AmountCurrencyIdentifier") or "EUR",
         payment_reference=text_at(epi, "EpiPaymentInstructionDetails/EpiRemittanceInfoIdentifier")
         or text_at(epi, "EpiIdentificationDetails/EpiReference"),
-        seller_iban=_compact(
+        seller_iban=compact(
             text_at(epi, "EpiPartyDetails/EpiBeneficiaryPartyDetails/EpiAccountID")
             or text_at(root, "SellerInformationDetails/SellerAccountDetails/SellerAccountID")
         ),
-        seller_bic=_compact(
+        seller_bic=compact(
             text_at(epi, "EpiPartyDetails/EpiBfiPartyDetails/EpiBfiIdentifier")
             or text_at(root, "SellerInformationDetails/SellerAccountDetails/SellerBic")
         ),
@@ -69,6 +81,36 @@ def read_finvoice(root: etree._Element, frame: etree._Element | None) -> Receive
         free_text=joined(texts_at(details, "InvoiceFreeText"), "\n"),
         routing=routing,
     )
+    if credit_note and total_including_vat > 0:
+        return money_reversed(invoice)
+    return invoice
+
+
+def _allowances_charges(details: etree._Element) -> list[AllowanceCharge]:
+    """Invoice-level discounts and charges (Finvoice 3.0 DiscountDetails, ChargeDetails), VAT excluded."""
+    found = []
+    for path, sign in (("DiscountDetails", -1), ("ChargeDetails", 1)):
+        for element in details.findall(path):
+            amount = amount_at(element, "Amount")
+            if amount is None:
+                continue
+            found.append(
+                AllowanceCharge(
+                    reason=text_at(element, "ReasonText") or joined(texts_at(element, "FreeText")),
+                    amount=sign * abs(amount),
+                    vat_percent=amount_at(element, "VatRatePercent"),
+                )
+            )
+    return found
+
+
+def _vat_subtotal(element: etree._Element) -> VatSubtotal:
+    return VatSubtotal(
+        vat_percent=amount_at(element, "VatRatePercent"),
+        category=text_at(element, "VatCode"),
+        taxable_amount=amount_at(element, "VatBaseAmount"),
+        vat_amount=amount_at(element, "VatRateAmount") or Decimal(0),
+    )
 
 
 def _is_credit_note(details: etree._Element) -> bool:
@@ -76,10 +118,6 @@ def _is_credit_note(details: etree._Element) -> bool:
         text_at(details, "InvoiceTypeCode") in CREDIT_NOTE_TYPE_CODES
         or text_at(details, "InvoiceTypeCodeUN") in CREDIT_NOTE_UN_CODES
     )
-
-
-def _compact(value: str | None) -> str | None:
-    return value.replace(" ", "") if value else None
 
 
 def _seller(root: etree._Element, routing: Routing | None) -> ReceivedSeller:
@@ -124,6 +162,7 @@ def _row(row: etree._Element) -> ReceivedInvoiceRow:
         else None,
         unit=quantity.get("QuantityUnitCode") if has_quantity and quantity is not None else None,
         unit_price=amount_at(row, "UnitPriceAmount"),
+        unit_price_including_vat=amount_at(row, "UnitPriceVatIncludedAmount"),
         vat_percent=amount_at(row, "RowVatRatePercent"),
         amount=amount_at(row, "RowVatExcludedAmount"),
         vat_amount=amount_at(row, "RowVatAmount"),

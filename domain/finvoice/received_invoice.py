@@ -80,15 +80,38 @@ class ReceivedInvoiceRow(BaseModel):
     description: str | None = None
     quantity: Decimal | None = None
     unit: str | None = None
-    unit_price: Decimal | None = None
+    unit_price: Decimal | None = Field(default=None, description="Price per unit excluding VAT.")
+    unit_price_including_vat: Decimal | None = None
     vat_percent: Decimal | None = None
     amount: Decimal | None = Field(default=None, description="Row total excluding VAT.")
     vat_amount: Decimal | None = None
     amount_including_vat: Decimal | None = None
 
 
+class AllowanceCharge(BaseModel):
+    """An invoice-level discount or charge (freight, invoicing fee) that no row carries."""
+
+    reason: str | None = None
+    amount: Decimal = Field(description="Excluding VAT; negative for a discount, positive for a charge.")
+    vat_percent: Decimal | None = None
+
+
+class VatSubtotal(BaseModel):
+    """One line of the document's VAT breakdown."""
+
+    vat_percent: Decimal | None = None
+    category: str | None = Field(default=None, description="S, Z, E, AE (reverse charge), K, G, O…")
+    taxable_amount: Decimal | None = None
+    vat_amount: Decimal
+
+
 class ReceivedInvoice(BaseModel):
-    """A received purchase invoice as the service understands it, ready to map to Netvisor's import."""
+    """A received purchase invoice as the service understands it, ready to map to Netvisor's import.
+
+    Amounts carry the sign of the money's direction, whatever the document's syntax: a credit note's
+    totals, rows and quantities are negative (UBL writes a CreditNote's amounts positive; they are turned
+    here), unit prices stay as written.
+    """
 
     format: DocumentFormat
     version: str = Field(description="Version as the document states it, e.g. '3.0', '1.3', '2.01'.")
@@ -101,6 +124,14 @@ class ReceivedInvoice(BaseModel):
     total_including_vat: Decimal
     vat_amount: Decimal | None = None
     total_excluding_vat: Decimal | None = None
+    prepaid_amount: Decimal | None = Field(default=None, description="Already paid (UBL PrepaidAmount).")
+    rounding_amount: Decimal | None = None
+    amount_to_pay: Decimal | None = Field(
+        default=None,
+        description="What is due as the document states it (UBL PayableAmount, EpiInstructedAmount).",
+    )
+    allowances_charges: list[AllowanceCharge] = Field(default_factory=list)
+    vat_breakdown: list[VatSubtotal] = Field(default_factory=list)
     currency: str
     payment_reference: str | None = None
     seller_iban: str | None = None

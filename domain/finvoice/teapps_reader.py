@@ -2,7 +2,9 @@
 
 Amounts carry their sign in a `SIGN` attribute and VAT inclusion in a `VAT` attribute; dates are split into
 DAY, MONTH, CENTURY and DECADE_AND_YEAR. A credit note is recognised by its negative total (inferred: the
-sample has no credit note).
+sample has no credit note). The seller is the PAYEE party and the buyer the RECEIVER party, which every
+TEAPPS invoice carries; INVOICE_SENDER and INVOICE_RECIPIENT are optional parties (a service bureau, an
+invoice handler) and only stand in when the main party is absent.
 """
 
 from datetime import date
@@ -12,6 +14,7 @@ from lxml import etree
 
 from domain.finvoice.errors import UnparsableInvoice
 from domain.finvoice.received_invoice import (
+    AllowanceCharge,
     AttachmentKind,
     AttachmentReference,
     DocumentFormat,
@@ -21,9 +24,10 @@ from domain.finvoice.received_invoice import (
     ReceivedInvoiceRow,
     ReceivedSeller,
     Routing,
+    VatSubtotal,
 )
 from domain.finvoice.values import parse_amount
-from domain.finvoice.xml_reading import amount_at, joined, required_text, text_at, texts_at
+from domain.finvoice.xml_reading import amount_at, compact, joined, required_text, text_at, texts_at
 
 DOCUMENT = "the TEAPPS document"
 
@@ -37,10 +41,8 @@ def read_teapps(root: etree._Element) -> ReceivedInvoice:
     header = invoice.find("HEADER")
     summary = invoice.find("SUMMARY")
     payee = invoice.find("PAYEE")
-    sender_info = invoice.find("INVOICE_SENDER/CUSTOMER_INFORMATION")
-    payee_info = invoice.find("PAYEE/CUSTOMER_INFORMATION")
-    seller_info = sender_info if sender_info is not None else payee_info
-    buyer_info = invoice.find("INVOICE_RECIPIENT/CUSTOMER_INFORMATION")
+    seller_info = _party(invoice, "PAYEE", "INVOICE_SENDER")
+    buyer_info = _party(invoice, "RECEIVER", "INVOICE_RECIPIENT")
     total = _signed(summary, "INVOICE_TOTAL/AMOUNT", vat="INCLUDED")
     if total is None:
         raise UnparsableInvoice(f"{DOCUMENT} has no SUMMARY/INVOICE_TOTAL amount including VAT")
@@ -57,10 +59,9 @@ def read_teapps(root: etree._Element) -> ReceivedInvoice:
         due_date=_date(header, "DUE_DATE"),
         seller=ReceivedSeller(
             name=joined(texts_at(seller_info, "CUSTOMER_NAME")),
-            business_id=text_at(seller_info, "ORGANIZATION_NUMBER")
-            or text_at(payee_info, "ORGANIZATION_NUMBER"),
+            business_id=text_at(seller_info, "ORGANIZATION_NUMBER"),
             vat_number=text_at(seller_info, "VAT_NUMBER"),
-            address=_address(payee_info if payee_info is not None else seller_info),
+            address=_address(seller_info),
             einvoice_address=text_at(payee, "NET_SERVICE_ID"),
         ),
         buyer=ReceivedBuyer(
@@ -70,11 +71,14 @@ def read_teapps(root: etree._Element) -> ReceivedInvoice:
         total_including_vat=total,
         vat_amount=_signed(summary, "VAT_TOTAL/AMOUNT"),
         total_excluding_vat=_signed(summary, "INVOICE_TOTAL/AMOUNT", vat="EXCLUDED"),
+        rounding_amount=_rounding(summary),
+        allowances_charges=_allowances_charges(summary),
+        vat_breakdown=[_vat_subtotal(element) for element in _all(summary, "VAT_SUMMARY")],
         currency=text_at(header, "CURRENCY/CODE") or "EUR",
         payment_reference=text_at(payee, "DETAILS_OF_PAYMENT/FI_PAYMENT_REFERENCE")
         or text_at(payee, "DETAILS_OF_PAYMENT/RF_PAYMENT_REFERENCE"),
-        seller_iban=text_at(payee, "BANKS/IBAN_ACCOUNT_NUMBER"),
-        seller_bic=text_at(payee, "BANKS/SWIFT_CODE"),
+        seller_iban=compact(text_at(payee, "BANKS/IBAN_ACCOUNT_NUMBER")),
+        seller_bic=compact(text_at(payee, "BANKS/SWIFT_CODE")),
         rows=[_row(row) for row in invoice.findall("ROWS/ROW")],
         attachments=[
             AttachmentReference(kind=AttachmentKind.IMAGE, name=name)
@@ -92,12 +96,56 @@ def read_teapps(root: etree._Element) -> ReceivedInvoice:
     )
 
 
+def _party(invoice: etree._Element, main: str, stand_in: str) -> etree._Element | None:
+    found = invoice.find(f"{main}/CUSTOMER_INFORMATION")
+    return found if found is not None else invoice.find(f"{stand_in}/CUSTOMER_INFORMATION")
+
+
+def _all(element: etree._Element | None, path: str) -> list[etree._Element]:
+    return element.findall(path) if element is not None else []
+
+
+def _rounding(summary: etree._Element | None) -> Decimal | None:
+    value = amount_at(summary, "ROUNDINGS")
+    return value if value else None
+
+
+def _allowances_charges(summary: etree._Element | None) -> list[AllowanceCharge]:
+    """SUMMARY/DISCOUNT (a reduction, written with a positive amount) and SUMMARY/CHARGES, VAT excluded."""
+    found = []
+    for path, name, amount_path, sign in (
+        ("DISCOUNT", "DISCOUNT_NAME", "DISCOUNT_AMOUNT/AMOUNT", -1),
+        ("CHARGES", "CHARGE_NAME", "CHARGE_AMOUNT/AMOUNT", 1),
+    ):
+        for element in _all(summary, path):
+            amount = _signed(element, amount_path, vat="EXCLUDED") or _signed(element, amount_path)
+            if amount is None:
+                continue
+            found.append(
+                AllowanceCharge(
+                    reason=text_at(element, name),
+                    amount=sign * amount,
+                    vat_percent=amount_at(element, "VAT/RATE"),
+                )
+            )
+    return found
+
+
+def _vat_subtotal(element: etree._Element) -> VatSubtotal:
+    return VatSubtotal(
+        vat_percent=amount_at(element, "RATE"),
+        category=text_at(element, "VAT_TYPE"),
+        taxable_amount=_signed(element, "ACCORDING/AMOUNT"),
+        vat_amount=_signed(element, "VAT_RATE_TOTAL/AMOUNT") or Decimal(0),
+    )
+
+
 def _signed(element: etree._Element | None, path: str, *, vat: str | None = None) -> Decimal | None:
-    """The first AMOUNT at `path` (with the given VAT attribute, if asked), its SIGN applied."""
+    """The first AMOUNT at `path` (with the given VAT attribute, "" for none, if asked), its SIGN applied."""
     if element is None:
         return None
     for amount in element.findall(path):
-        if vat is not None and amount.get("VAT") != vat:
+        if vat is not None and (amount.get("VAT") or "") != vat:
             continue
         if not (amount.text or "").strip():
             continue
@@ -141,7 +189,9 @@ def _row(row: etree._Element) -> ReceivedInvoiceRow:
         description=text_at(row, "ARTICLE/ARTICLE_NAME") or joined(texts_at(row, "FREE_TEXT"), "\n"),
         quantity=quantity,
         unit=charged.get("Q_UNIT") if charged is not None else None,
-        unit_price=_signed(row, "PRICE_PER_UNIT/AMOUNT"),
+        unit_price=_signed(row, "PRICE_PER_UNIT/AMOUNT", vat="EXCLUDED")
+        or _signed(row, "PRICE_PER_UNIT/AMOUNT", vat=""),
+        unit_price_including_vat=_signed(row, "PRICE_PER_UNIT/AMOUNT", vat="INCLUDED"),
         vat_percent=amount_at(row, "VAT/RATE"),
         amount=_signed(row, "ROW_TOTAL/AMOUNT", vat="EXCLUDED"),
         vat_amount=_signed(row, "VAT/VAT_AMOUNT/AMOUNT"),

@@ -4,8 +4,10 @@ from decimal import Decimal
 
 from lxml import etree
 
+from domain.finvoice.credit_notes import money_reversed
 from domain.finvoice.errors import UnparsableInvoice
 from domain.finvoice.received_invoice import (
+    AllowanceCharge,
     AttachmentKind,
     AttachmentReference,
     DocumentFormat,
@@ -15,9 +17,10 @@ from domain.finvoice.received_invoice import (
     ReceivedInvoiceRow,
     ReceivedSeller,
     Routing,
+    VatSubtotal,
 )
-from domain.finvoice.values import parse_amount, parse_date
-from domain.finvoice.xml_reading import amount_at, joined, required_text, text_at, texts_at
+from domain.finvoice.values import parse_date
+from domain.finvoice.xml_reading import amount_at, compact, joined, required_text, text_at, texts_at
 
 INVOICE_NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -50,16 +53,17 @@ def read_ubl(root: etree._Element) -> ReceivedInvoice:
     due_date = _text(root, "cbc:DueDate") or _text(root, "cac:PaymentMeans/cbc:PaymentDueDate")
     supplier = root.find(_path("cac:AccountingSupplierParty/cac:Party"))
     customer = root.find(_path("cac:AccountingCustomerParty/cac:Party"))
-    payment = root.find(_path("cac:PaymentMeans"))
+    payment = _payment_means(root)
     line_path, quantity_path = (
         ("cac:CreditNoteLine", "cbc:CreditedQuantity")
         if is_credit_note_root
         else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
     )
-    return ReceivedInvoice(
+    credit_note = is_credit_note_root or type_code in CREDIT_NOTE_TYPE_CODES
+    invoice = ReceivedInvoice(
         format=DocumentFormat.PEPPOL_BIS if "peppol" in customization else DocumentFormat.UBL,
         version=_version(customization, _text(root, "cbc:UBLVersionID")),
-        credit_note=is_credit_note_root or type_code in CREDIT_NOTE_TYPE_CODES,
+        credit_note=credit_note,
         number=required_text(root, _path("cbc:ID"), document=DOCUMENT),
         invoice_date=parse_date(
             required_text(root, _path("cbc:IssueDate"), document=DOCUMENT), field="IssueDate"
@@ -78,15 +82,25 @@ def read_ubl(root: etree._Element) -> ReceivedInvoice:
         total_including_vat=_total_including_vat(root),
         vat_amount=_vat_total(root, currency),
         total_excluding_vat=_amount(root, "cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount"),
+        prepaid_amount=_amount(root, "cac:LegalMonetaryTotal/cbc:PrepaidAmount"),
+        rounding_amount=_amount(root, "cac:LegalMonetaryTotal/cbc:PayableRoundingAmount"),
+        amount_to_pay=_amount(root, "cac:LegalMonetaryTotal/cbc:PayableAmount"),
+        allowances_charges=[
+            _allowance_charge(element) for element in root.findall(_path("cac:AllowanceCharge"))
+        ],
+        vat_breakdown=_vat_breakdown(root, currency),
         currency=currency,
         payment_reference=_text(payment, "cbc:PaymentID"),
-        seller_iban=_text(payment, "cac:PayeeFinancialAccount/cbc:ID"),
-        seller_bic=_text(payment, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID"),
+        seller_iban=compact(_text(payment, "cac:PayeeFinancialAccount/cbc:ID")),
+        seller_bic=compact(_text(payment, "cac:PayeeFinancialAccount/cac:FinancialInstitutionBranch/cbc:ID")),
         rows=[_row(line, quantity_path) for line in root.findall(_path(line_path))],
         attachments=_attachments(root),
         free_text=joined(texts_at(root, _path("cbc:Note")), "\n"),
         routing=Routing(sender_address=_endpoint(supplier), receiver_address=_endpoint(customer)),
     )
+    if credit_note:
+        return money_reversed(invoice)
+    return invoice.model_copy(update={"credit_note": invoice.total_including_vat < 0})
 
 
 def _version(customization: str, ubl_version: str | None) -> str:
@@ -103,12 +117,51 @@ def _total_including_vat(root: etree._Element) -> Decimal:
     raise UnparsableInvoice(f"{DOCUMENT} has no LegalMonetaryTotal/TaxInclusiveAmount")
 
 
-def _vat_total(root: etree._Element, currency: str) -> Decimal | None:
-    """The VAT total in the document currency (a second TaxTotal may repeat it in the tax currency)."""
-    for tax_amount in root.findall(_path("cac:TaxTotal/cbc:TaxAmount")):
-        if tax_amount.get("currencyID") in (None, currency) and (tax_amount.text or "").strip():
-            return parse_amount(tax_amount.text or "", field="TaxAmount")
+def _document_tax_total(root: etree._Element, currency: str) -> etree._Element | None:
+    """The TaxTotal in the document currency (a second TaxTotal may repeat it in the tax currency)."""
+    for tax_total in root.findall(_path("cac:TaxTotal")):
+        tax_amount = tax_total.find(_path("cbc:TaxAmount"))
+        if tax_amount is not None and tax_amount.get("currencyID") in (None, currency):
+            return tax_total
     return None
+
+
+def _vat_total(root: etree._Element, currency: str) -> Decimal | None:
+    return _amount(_document_tax_total(root, currency), "cbc:TaxAmount")
+
+
+def _vat_breakdown(root: etree._Element, currency: str) -> list[VatSubtotal]:
+    tax_total = _document_tax_total(root, currency)
+    if tax_total is None:
+        return []
+    return [
+        VatSubtotal(
+            vat_percent=_amount(subtotal, "cac:TaxCategory/cbc:Percent"),
+            category=_text(subtotal, "cac:TaxCategory/cbc:ID"),
+            taxable_amount=_amount(subtotal, "cbc:TaxableAmount"),
+            vat_amount=_amount(subtotal, "cbc:TaxAmount") or Decimal(0),
+        )
+        for subtotal in tax_total.findall(_path("cac:TaxSubtotal"))
+    ]
+
+
+def _allowance_charge(element: etree._Element) -> AllowanceCharge:
+    is_charge = (_text(element, "cbc:ChargeIndicator") or "").lower() == "true"
+    amount = _amount(element, "cbc:Amount") or Decimal(0)
+    return AllowanceCharge(
+        reason=_text(element, "cbc:AllowanceChargeReason") or _text(element, "cbc:AllowanceChargeReasonCode"),
+        amount=amount if is_charge else -amount,
+        vat_percent=_amount(element, "cac:TaxCategory/cbc:Percent"),
+    )
+
+
+def _payment_means(root: etree._Element) -> etree._Element | None:
+    """The first payment means that names an account, else the first one."""
+    means = root.findall(_path("cac:PaymentMeans"))
+    with_account = [
+        element for element in means if element.find(_path("cac:PayeeFinancialAccount")) is not None
+    ]
+    return next(iter(with_account or means), None)
 
 
 def _party_name(party: etree._Element | None) -> str | None:
@@ -145,11 +198,15 @@ def _address(party: etree._Element | None) -> PostalAddress | None:
 
 def _row(line: etree._Element, quantity_path: str) -> ReceivedInvoiceRow:
     quantity = line.find(_path(quantity_path))
+    price = _amount(line, "cac:Price/cbc:PriceAmount")
+    base_quantity = _amount(line, "cac:Price/cbc:BaseQuantity")
+    if price is not None and base_quantity:
+        price = price / base_quantity
     return ReceivedInvoiceRow(
         description=_text(line, "cac:Item/cbc:Name") or _text(line, "cac:Item/cbc:Description"),
         quantity=_amount(line, quantity_path),
         unit=quantity.get("unitCode") if quantity is not None else None,
-        unit_price=_amount(line, "cac:Price/cbc:PriceAmount"),
+        unit_price=price,
         vat_percent=_amount(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent"),
         amount=_amount(line, "cbc:LineExtensionAmount"),
     )

@@ -42,3 +42,10 @@ def amount_at(element: etree._Element | None, path: str) -> Decimal | None:
     """The amount at `path`, or None when it is absent or blank."""
     value = text_at(element, path)
     return parse_amount(value, field=path.split("/")[-1].removeprefix("{*}")) if value else None
+
+
+def compact(value: str | None) -> str | None:
+    """An account number or BIC without the spaces printed for reading (`FI21 1234 5600 0007 85`)."""
+    if value is None:
+        return None
+    return "".join(value.split()) or None

@@ -124,7 +124,7 @@ def test_credit_note_is_recognised() -> None:
         (finvoice("UTF-8").replace("20260105", "2026-13-45").encode(), "not a calendar date"),
         (finvoice("UTF-8").replace("20260105", "5.1.2026").encode(), "not a date"),
         (finvoice("UTF-8").replace("1 255,00", "lots").encode(), "is not a number"),
-        (finvoice("KOI-99").encode(), "unknown character set 'KOI-99'"),
+        (finvoice("KOI-99").encode(), "the character set 'KOI-99', which is not one e-invoices are written in"),
     ],
 )
 def test_unparsable_documents_say_why(document: bytes, reason: str) -> None:
@@ -218,10 +218,12 @@ def test_ubl_credit_note() -> None:
     assert invoice.format == DocumentFormat.PEPPOL_BIS
     assert invoice.credit_note
     assert invoice.number == "CN-9"
-    assert invoice.total_including_vat == Decimal("125.50")
+    assert invoice.total_including_vat == Decimal("-125.50"), "a credit note's money flows back"
+    assert invoice.rows[0].amount == Decimal("-100.00")
+    assert invoice.rows[0].unit_price == Decimal("100.00")
     assert invoice.seller.einvoice_address == "0216:003721291126"
     assert invoice.rows[0].description == "Palautus"
-    assert invoice.rows[0].quantity == Decimal(1)
+    assert invoice.rows[0].quantity == Decimal(-1)
     assert invoice.due_date is None
 
 

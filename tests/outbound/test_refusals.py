@@ -90,7 +90,7 @@ async def test_bad_recipient_address_is_a_422_naming_it(
             '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]><Finvoice Version="3.0">&e;</Finvoice>',
             "cannot be read",
         ),
-        ('<?xml version="1.0" encoding="KLINGON-8"?><Finvoice Version="3.0"/>', "unknown encoding"),
+        ('<?xml version="1.0" encoding="KLINGON-8"?><Finvoice Version="3.0"/>', "declares the encoding"),
     ],
 )
 async def test_a_document_that_is_not_a_readable_finvoice_is_a_422(
