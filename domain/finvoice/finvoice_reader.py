@@ -20,7 +20,15 @@ from domain.finvoice.received_invoice import (
     VatSubtotal,
 )
 from domain.finvoice.values import parse_amount, parse_date
-from domain.finvoice.xml_reading import amount_at, compact, joined, required_text, text_at, texts_at
+from domain.finvoice.xml_reading import (
+    amount_at,
+    compact,
+    joined,
+    required_text,
+    single_line,
+    text_at,
+    texts_at,
+)
 
 CREDIT_NOTE_TYPE_CODES = frozenset({"INV02"})
 CREDIT_NOTE_UN_CODES = frozenset({"381"})
@@ -54,7 +62,7 @@ def read_finvoice(root: etree._Element, frame: etree._Element | None) -> Receive
         due_date=parse_date(due_date, field="InvoiceDueDate") if due_date else None,
         seller=_seller(root, routing),
         buyer=ReceivedBuyer(
-            name=joined(texts_at(root, "BuyerPartyDetails/BuyerOrganisationName")),
+            name=single_line(joined(texts_at(root, "BuyerPartyDetails/BuyerOrganisationName"))),
             business_id=text_at(root, "BuyerPartyDetails/BuyerPartyIdentifier"),
         ),
         total_including_vat=total_including_vat,
@@ -68,10 +76,7 @@ def read_finvoice(root: etree._Element, frame: etree._Element | None) -> Receive
         currency=total.get("AmountCurrencyIdentifier") or "EUR",
         payment_reference=text_at(epi, "EpiPaymentInstructionDetails/EpiRemittanceInfoIdentifier")
         or text_at(epi, "EpiIdentificationDetails/EpiReference"),
-        seller_iban=compact(
-            text_at(epi, "EpiPartyDetails/EpiBeneficiaryPartyDetails/EpiAccountID")
-            or text_at(root, "SellerInformationDetails/SellerAccountDetails/SellerAccountID")
-        ),
+        seller_iban=_account(root, epi),
         seller_bic=compact(
             text_at(epi, "EpiPartyDetails/EpiBfiPartyDetails/EpiBfiIdentifier")
             or text_at(root, "SellerInformationDetails/SellerAccountDetails/SellerBic")
@@ -84,6 +89,18 @@ def read_finvoice(root: etree._Element, frame: etree._Element | None) -> Receive
     if credit_note and total_including_vat > 0:
         return money_reversed(invoice)
     return invoice
+
+
+def _account(root: etree._Element, epi: etree._Element | None) -> str | None:
+    """The payee's account: the payment order's when it is an IBAN, else the first IBAN the seller lists,
+    else whatever account the payment order names (an old domestic BBAN)."""
+    candidates = [
+        *(epi.findall("EpiPartyDetails/EpiBeneficiaryPartyDetails/EpiAccountID") if epi is not None else []),
+        *root.findall("SellerInformationDetails/SellerAccountDetails/SellerAccountID"),
+    ]
+    accounts = [(element.get("IdentificationSchemeName"), compact(element.text)) for element in candidates]
+    ibans = [number for scheme, number in accounts if number and scheme in (None, "IBAN")]
+    return next(iter(ibans), None) or next((number for _scheme, number in accounts if number), None)
 
 
 def _allowances_charges(details: etree._Element) -> list[AllowanceCharge]:
@@ -134,7 +151,7 @@ def _seller(root: etree._Element, routing: Routing | None) -> ReceivedSeller:
         else None
     )
     return ReceivedSeller(
-        name=joined(texts_at(party, "SellerOrganisationName")),
+        name=single_line(joined(texts_at(party, "SellerOrganisationName"))),
         business_id=text_at(party, "SellerPartyIdentifier"),
         vat_number=text_at(party, "SellerOrganisationTaxCode"),
         address=address,

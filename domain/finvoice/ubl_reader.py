@@ -20,7 +20,15 @@ from domain.finvoice.received_invoice import (
     VatSubtotal,
 )
 from domain.finvoice.values import parse_date
-from domain.finvoice.xml_reading import amount_at, compact, joined, required_text, text_at, texts_at
+from domain.finvoice.xml_reading import (
+    amount_at,
+    compact,
+    joined,
+    required_text,
+    single_line,
+    text_at,
+    texts_at,
+)
 
 INVOICE_NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NAMESPACE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -72,7 +80,7 @@ def read_ubl(root: etree._Element) -> ReceivedInvoice:
         seller=ReceivedSeller(
             name=_party_name(supplier),
             business_id=_text(supplier, "cac:PartyLegalEntity/cbc:CompanyID"),
-            vat_number=_text(supplier, "cac:PartyTaxScheme/cbc:CompanyID"),
+            vat_number=_vat_number(supplier),
             address=_address(supplier),
             einvoice_address=_endpoint(supplier),
         ),
@@ -165,7 +173,19 @@ def _payment_means(root: etree._Element) -> etree._Element | None:
 
 
 def _party_name(party: etree._Element | None) -> str | None:
-    return _text(party, "cac:PartyLegalEntity/cbc:RegistrationName") or _text(party, "cac:PartyName/cbc:Name")
+    return single_line(
+        _text(party, "cac:PartyLegalEntity/cbc:RegistrationName") or _text(party, "cac:PartyName/cbc:Name")
+    )
+
+
+def _vat_number(party: etree._Element | None) -> str | None:
+    """The company id registered under the VAT scheme (a party may also list a national tax number)."""
+    if party is None:
+        return None
+    for scheme in party.findall(_path("cac:PartyTaxScheme")):
+        if (_text(scheme, "cac:TaxScheme/cbc:ID") or "").upper() == "VAT":
+            return _text(scheme, "cbc:CompanyID")
+    return None
 
 
 def _endpoint(party: etree._Element | None) -> str | None:

@@ -21,8 +21,12 @@ def parse_amount(text: str, *, field: str) -> Decimal:
 
 
 def parse_date(text: str, *, field: str) -> date:
-    """A date as `CCYYMMDD` (Finvoice) or `CCYY-MM-DD` (UBL)."""
-    cleaned = text.strip().replace("-", "")
+    """A date as `CCYYMMDD` (Finvoice) or `CCYY-MM-DD` (UBL), which XML Schema lets carry a time zone
+    (`2016-04-04+01:00`, `2016-04-04Z`); the zone does not move a calendar date and is dropped."""
+    cleaned = text.strip()
+    if len(cleaned) > 10 and cleaned[4:5] == "-" and cleaned[10] in "+-Z":
+        cleaned = cleaned[:10]
+    cleaned = cleaned.replace("-", "")
     if len(cleaned) != 8 or not (cleaned.isascii() and cleaned.isdigit()):
         raise UnparsableInvoice(f"{field} {text!r} is not a date of the form CCYYMMDD")
     try:

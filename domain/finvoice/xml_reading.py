@@ -30,6 +30,11 @@ def joined(parts: list[str], separator: str = " ") -> str | None:
     return separator.join(parts) or None
 
 
+def single_line(value: str | None) -> str | None:
+    """A name as one line: a document that wraps a long name keeps its words, not its line break."""
+    return " ".join(value.split()) or None if value else None
+
+
 def required_text(element: etree._Element | None, path: str, *, document: str) -> str:
     """The text at `path`, or an `UnparsableInvoice` naming the missing element."""
     value = text_at(element, path)
