@@ -1,6 +1,7 @@
 """`python -m bench [--quick]`: cost, throughput and scale, each next to a baseline measured in the same run.
 
-Quick (`make bench-quick`): the idle month (time-skipped) and bursts of invoices through the real stack.
+Quick (`make bench-quick`): documents parsed per second on the public corpus, the idle month (time-skipped)
+and bursts of invoices through the real stack.
 Full (`make bench`) adds the steady-rate latency, the month-start founding burst under Maventa's rate limit
 and memory with many live companies. The last line printed is one JSON object of every figure.
 """
@@ -18,6 +19,7 @@ from bench.inbound import InboundResult, measure_inbound
 from bench.latency import measure_latency
 from bench.memory import measure_memory
 from bench.outbound import measure_outbound
+from bench.parsing import measure_parsing
 from bench.report import Report, Row
 from bench.stack import Running, running_stack
 
@@ -53,6 +55,24 @@ def _idle(report: Report, companies: int) -> None:
         f"({dict(result.sweep_day)}) + "
         f"{result.sweep_continue_as_new_per_month} continue-as-new; break-even N for <= 1: "
         f"{result.break_even_companies}; baseline {dict(result.naive_month)}"
+    )
+
+
+def _parsing(report: Report) -> None:
+    result = measure_parsing()
+    report.figures |= {
+        "parse_documents_per_s": round(result.per_s, 1),
+        "parse_median_ms": round(result.median_ms, 3),
+        "parse_p99_ms": round(result.p99_ms, 3),
+        "raw_xml_parse_documents_per_s": round(result.raw_per_s, 1),
+    }
+    report.add(
+        Row(
+            f"documents parsed per second ({result.documents} corpus documents x {result.rounds})",
+            f"{result.per_s:,.0f}/s (median {result.median_ms:.2f} ms, p99 {result.p99_ms:.2f} ms)",
+            f"{result.raw_per_s:,.0f}/s lxml parse alone (median {result.raw_median_ms:.2f} ms)",
+            f"{result.per_s / result.raw_per_s:.2f}",
+        )
     )
 
 
@@ -239,6 +259,7 @@ def main() -> None:
         report.notes.append(f"took {time.perf_counter() - started:.0f} s")
         report.print()
         return
+    _parsing(report)
     _idle(report, args.companies)
     try:
         asyncio.run(_real_path(report, not args.quick, args.founding, args.live))

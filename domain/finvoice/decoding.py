@@ -31,7 +31,9 @@ CHARACTER_SETS = frozenset(
 )
 """Python codec names of the character sets a received document may declare."""
 
-_ROOT_SEARCH_CHUNK = 64 * 1024
+_FIRST_CHUNK = 512
+"""The root's start tag is usually within the first few hundred bytes; the chunks fed to find it double from
+here, so a long prolog still costs linear time and an ordinary document is not parsed twice."""
 
 
 def _c1_as_windows_1252() -> dict[int, str]:
@@ -112,14 +114,16 @@ def _first_element(text: bytes) -> etree._Element | None:
     parser = etree.XMLPullParser(
         events=("start",), resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
-    for start in range(0, len(text), _ROOT_SEARCH_CHUNK):
+    start, size = 0, _FIRST_CHUNK
+    while start < len(text):
         try:
-            parser.feed(text[start : start + _ROOT_SEARCH_CHUNK])
+            parser.feed(text[start : start + size])
         except etree.XMLSyntaxError:
             return _started(parser)
         started = _started(parser)
         if started is not None:
             return started
+        start, size = start + size, size * 2
     return None
 
 

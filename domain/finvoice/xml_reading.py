@@ -31,8 +31,11 @@ def joined(parts: list[str], separator: str = " ") -> str | None:
 
 
 def single_line(value: str | None) -> str | None:
-    """A name as one line: a document that wraps a long name keeps its words, not its line break."""
-    return " ".join(value.split()) or None if value else None
+    """A name as one line: a document that wraps a long name keeps its words, not its line break (and the
+    indentation after it); a name written on one line is kept exactly as written."""
+    if value is None or not ("\n" in value or "\r" in value):
+        return value
+    return " ".join(part.strip() for part in value.splitlines() if part.strip()) or None
 
 
 def required_text(element: etree._Element | None, path: str, *, document: str) -> str:

@@ -124,7 +124,7 @@ def test_credit_note_is_recognised() -> None:
         (finvoice("UTF-8").replace("20260105", "2026-13-45").encode(), "not a calendar date"),
         (finvoice("UTF-8").replace("20260105", "5.1.2026").encode(), "not a date"),
         (finvoice("UTF-8").replace("1 255,00", "lots").encode(), "is not a number"),
-        (finvoice("KOI-99").encode(), "the character set 'KOI-99', which is not one e-invoices are written in"),
+        (finvoice("KOI-99").encode(), "the character set 'KOI-99', which is not one e-invoices are"),
     ],
 )
 def test_unparsable_documents_say_why(document: bytes, reason: str) -> None:
@@ -234,3 +234,57 @@ def test_teapps_with_two_invoices_is_refused() -> None:
     )
     with pytest.raises(UnparsableInvoice, match="holds 2 invoices"):
         parse_invoice(document)
+
+
+@pytest.mark.parametrize(
+    "encoding", ["rot13", "zlib", "base64", "hex", "bz2", "unicode_escape", "idna", "undefined"]
+)
+def test_codec_registry_tricks_are_refused_as_character_sets(encoding: str) -> None:
+    """Python knows these names, but they are transforms, not character sets: a typed refusal, never
+    LookupError or UnicodeError."""
+    with pytest.raises(UnparsableInvoice, match=f"declares the character set '{encoding}'"):
+        parse_invoice(finvoice(encoding).encode("ascii", errors="replace"))
+
+
+def test_doctype_with_only_an_external_id_is_read_without_fetching_anything() -> None:
+    document = finvoice("ISO-8859-15").replace(
+        '<Finvoice Version="3.0">',
+        '<!DOCTYPE Finvoice SYSTEM "http://127.0.0.1:9/Finvoice.dtd">\n<Finvoice Version="3.0">',
+    )
+    assert parse_invoice(document.encode("iso8859-15")).seller.name == SELLER
+
+
+@pytest.mark.parametrize(
+    "subset",
+    [
+        '<!ENTITY name "Ostaja">',
+        "<!ELEMENT Finvoice ANY>",
+        '<!ATTLIST Finvoice Version CDATA "3.0">',
+        '<!ENTITY % remote SYSTEM "http://127.0.0.1:9/x.dtd"> %remote;',
+    ],
+)
+def test_internal_subsets_are_refused(subset: str) -> None:
+    document = finvoice("UTF-8").replace(
+        '<Finvoice Version="3.0">', f'<!DOCTYPE Finvoice [{subset}]>\n<Finvoice Version="3.0">'
+    )
+    with pytest.raises(UnparsableInvoice, match="internal subset"):
+        parse_invoice(document.encode())
+
+
+def test_comments_before_the_root_are_read_in_linear_time() -> None:
+    """The old envelope pattern backtracked exponentially on documents that open with comments (the TEAPPS
+    files); the root is now found by the XML parser."""
+    comments = "".join(f"<!-- kommentti {index} - -->\n<!---->" for index in range(3000))
+    for root in ("<SOAP-ENV:Envelope", "<Finvoice"):
+        document = f'<?xml version="1.0" encoding="UTF-8"?>{comments}{root}'
+        started = time.perf_counter()
+        with pytest.raises(UnparsableInvoice):
+            parse_invoice(document.encode())
+        assert time.perf_counter() - started < 2
+    read = parse_invoice((comments + finvoice(None)).encode())
+    assert read.number == "A-1"
+
+
+def test_a_document_over_its_time_budget_is_refused_with_the_reason() -> None:
+    with pytest.raises(UnparsableInvoice, match="took longer than 0 s"):
+        parse_invoice(finvoice("UTF-8").encode(), max_seconds=0)
