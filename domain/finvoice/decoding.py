@@ -21,6 +21,7 @@ from domain.finvoice.errors import UnparsableInvoice
 
 _DECLARATION = re.compile(rb"<\?xml\s[^>]{0,400}?\?>")
 _DECLARED_ENCODING = re.compile(rb"""encoding\s{0,40}=\s{0,40}["']([A-Za-z0-9._:-]{1,40})["']""")
+_C1_BYTE = re.compile(rb"[\x80-\x9f]")
 _DECLARATION_TEXT = re.compile(r"<\?xml\s[^>]{0,400}?\?>")
 
 _SINGLE_BYTE_AS_WINDOWS = frozenset({"iso8859-1", "iso8859-15", "ascii", "cp1252"})
@@ -58,7 +59,8 @@ class FramedDocument(NamedTuple):
 
 def _decode_single_byte(data: bytes, codec: str) -> str:
     base = "iso8859-15" if codec == "iso8859-15" else "latin-1"
-    return data.decode(base).translate(_C1_TABLE)
+    text = data.decode(base)
+    return text.translate(_C1_TABLE) if _C1_BYTE.search(data) else text
 
 
 def _codec(encoding: str) -> str:
