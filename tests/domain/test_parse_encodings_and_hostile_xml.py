@@ -288,3 +288,52 @@ def test_comments_before_the_root_are_read_in_linear_time() -> None:
 def test_a_document_over_its_time_budget_is_refused_with_the_reason() -> None:
     with pytest.raises(UnparsableInvoice, match="took longer than 0 s"):
         parse_invoice(finvoice("UTF-8").encode(), max_seconds=0)
+
+
+TEAPPS_PARTIES = """<?xml version="1.0" encoding="ISO-8859-15"?>
+<!-- TEAPPS files open with comments like this one -->
+<!-- and this one -->
+<INVOICE_CENTER><CONTENT_FRAME><BLOCK_RULES><FORMAT_VERSION>3.0</FORMAT_VERSION></BLOCK_RULES>
+<INVOICES><INVOICE>
+<HEADER><INVOICE_ID>T-1</INVOICE_ID><INVOICE_DATE><DATE><DAY>03</DAY><MONTH>02</MONTH><CENTURY>20</CENTURY>
+<DECADE_AND_YEAR>25</DECADE_AND_YEAR></DATE></INVOICE_DATE><CURRENCY><CODE>EUR</CODE></CURRENCY></HEADER>
+<INVOICE_SENDER><CUSTOMER_INFORMATION><CUSTOMER_NAME>Laskutuspalvelu Oy</CUSTOMER_NAME>
+<ORGANIZATION_NUMBER>1111111-1</ORGANIZATION_NUMBER></CUSTOMER_INFORMATION></INVOICE_SENDER>
+<PAYEE><CUSTOMER_INFORMATION><CUSTOMER_NAME>Myyjä Oy</CUSTOMER_NAME>
+<ORGANIZATION_NUMBER>2222222-2</ORGANIZATION_NUMBER></CUSTOMER_INFORMATION>
+<BANKS><IBAN_ACCOUNT_NUMBER>FI21 1234 5600 0007 85</IBAN_ACCOUNT_NUMBER></BANKS></PAYEE>
+<INVOICE_RECIPIENT><CUSTOMER_INFORMATION><CUSTOMER_NAME>Kirjanpitotoimisto Oy</CUSTOMER_NAME>
+<ORGANIZATION_NUMBER>3333333-3</ORGANIZATION_NUMBER></CUSTOMER_INFORMATION></INVOICE_RECIPIENT>
+<RECEIVER><CUSTOMER_INFORMATION><CUSTOMER_NAME>Ostaja Oy</CUSTOMER_NAME>
+<ORGANIZATION_NUMBER>4444444-4</ORGANIZATION_NUMBER>
+</CUSTOMER_INFORMATION></RECEIVER>
+<ROWS><ROW><ARTICLE><ARTICLE_NAME>Kahvi</ARTICLE_NAME></ARTICLE>
+<QUANTITY><CHARGED Q_UNIT="kg" SIGN="+">2</CHARGED></QUANTITY>
+<PRICE_PER_UNIT><AMOUNT SIGN="+" VAT="INCLUDED">12.55</AMOUNT></PRICE_PER_UNIT>
+<ROW_TOTAL><AMOUNT SIGN="+" VAT="INCLUDED">25.10</AMOUNT></ROW_TOTAL><VAT><RATE>25.5</RATE></VAT></ROW></ROWS>
+<SUMMARY><INVOICE_TOTAL><AMOUNT SIGN="+" VAT="INCLUDED">25.10</AMOUNT></INVOICE_TOTAL></SUMMARY>
+</INVOICE></INVOICES></CONTENT_FRAME></INVOICE_CENTER>"""
+
+
+def test_teapps_seller_and_buyer_are_the_payee_and_receiver_parties() -> None:
+    invoice = parse_invoice(TEAPPS_PARTIES.encode("iso8859-15"))
+    assert (invoice.seller.name, invoice.seller.business_id) == ("Myyjä Oy", "2222222-2")
+    assert (invoice.buyer.name, invoice.buyer.business_id) == ("Ostaja Oy", "4444444-4")
+    assert invoice.seller_iban == "FI2112345600000785"
+
+
+def test_vat_included_unit_prices_and_row_amounts_are_read() -> None:
+    [row] = parse_invoice(TEAPPS_PARTIES.encode("iso8859-15")).rows
+    assert row.unit_price is None
+    assert row.unit_price_including_vat == Decimal("12.55")
+    assert row.amount is None
+    assert row.amount_including_vat == Decimal("25.10")
+    finvoice_row = finvoice("UTF-8").replace(
+        "</InvoiceDetails>",
+        "</InvoiceDetails><InvoiceRow><ArticleName>Kahvi</ArticleName>"
+        '<InvoicedQuantity QuantityUnitCode="kg">2</InvoicedQuantity>'
+        '<UnitPriceVatIncludedAmount AmountCurrencyIdentifier="EUR">12,55</UnitPriceVatIncludedAmount>'
+        "<RowVatRatePercent>25,5</RowVatRatePercent></InvoiceRow>",
+    )
+    [row] = parse_invoice(finvoice_row.encode()).rows
+    assert row.unit_price_including_vat == Decimal("12.55")
