@@ -133,11 +133,12 @@ class AccountActivities:
     @activity.defn
     async def request_authorization(self, request: AuthorizationRequest) -> Authorization:
         """Partner KYC, one request: Netvisor vouches for the company, so Maventa verifies it without a
-        signature round; the answer carries the new state."""
+        signature round. Maventa answers the request's result (`{status, count}`), not the company's state,
+        so the state comes back unknown and the workflow reads it next."""
         creds = await account_credentials(self._sessions, request.account)
         with maventa_failures("authorizing the company (KYC)"):
-            status = await self._maventa.request_authorization(creds, request.auth_email, _kyc_proof(request))
-        return Authorization(auth_state=status.auth_state, company_state=status.company_state)
+            await self._maventa.request_authorization(creds, request.auth_email, _kyc_proof(request))
+        return Authorization()
 
     @activity.defn
     async def link_vendor(self, account: AccountRef) -> None:

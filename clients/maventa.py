@@ -8,7 +8,9 @@ and never appear in messages.
 
 import asyncio
 import email.utils
+import json
 import logging
+import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,9 +19,15 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
+from clients import maventa_operations as ops
 from clients.maventa_models import (
+    ApiUser,
+    AuthorizationAnswer,
     AuthorizationStatus,
     CompanyInfo,
+    CompanyLookup,
+    CreatedCompany,
+    CurrentAccount,
     Invoice,
     InvoiceEvent,
     InvoiceFile,
@@ -28,9 +36,13 @@ from clients.maventa_models import (
     NewCompany,
     Notification,
     ScanService,
+    TokenAnswer,
+    VendorLink,
 )
+from clients.maventa_operations import Operation
 
 __all__ = [
+    "AuthorizationAnswer",
     "AuthorizationStatus",
     "CompanyInfo",
     "Invoice",
@@ -51,12 +63,21 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# 401 codes after which a fresh token may help. The sandbox says `token_expired` / `token_invalid`; Maventa's
-# real codes are not public (research §1.3), so a 401 without a code is treated as possibly expired too.
+# A 401 is Maventa's documented answer to a token that "is not valid" (and to no access: the OpenAPI's generic
+# errors); its codes are not documented. Every 401 to a call with a token gets one fresh token and one more
+# try. This code, the sandbox's, only marks the failure after that try as worth retrying later.
 TOKEN_EXPIRED = "token_expired"
-_RENEWABLE_401_CODES = {TOKEN_EXPIRED, "token_invalid", None}
-_PROFILE_CONFLICT_CODES = {"profile_name_conflict", "profile_eia_conflict", "profile_eia_bid_conflict"}
+# POST /v1/company/profiles 422 "profile_name_conflict: Profile is already registered for given endpoint id".
+PROFILE_REGISTERED = "profile_name_conflict"
+# DELETE /v1/company/profiles/{id} 409 "profile_deletion_not_allowed".
+PROFILE_DELETION_NOT_ALLOWED = "profile_deletion_not_allowed"
+# Finnish Peppol participants: EAS 0216 (OVTcode) with the company's OVT code (research/finnish-einvoicing.md
+# §2.6); Maventa's own example profile list for a Peppol registration (research/maventa-api.md §2.7, S9).
+PEPPOL_NETWORK = "PEPPOL"
+PEPPOL_SCHEME = "0216"
+PEPPOL_PROFILES = ["INVOICE_AND_CREDIT_NOTE"]
 MAX_PER_PAGE = 100
+_VAT_NUMBER = re.compile(r"^[A-Z]{2}[0-9A-Z]+$")
 
 
 class MaventaError(Exception):
@@ -183,8 +204,8 @@ class MaventaClient:
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout_s))
         self._timeout = httpx.Timeout(timeout_s)
         self._renew_margin_s = token_renew_margin_s
-        self._tokens: dict[str, _Token] = {}
-        self._token_locks: dict[str, asyncio.Lock] = {}
+        self._tokens: dict[tuple[str, str], _Token] = {}
+        self._token_locks: dict[tuple[str, str], asyncio.Lock] = {}
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -200,18 +221,20 @@ class MaventaClient:
         except httpx.TransportError as exc:
             raise MaventaUnavailable(f"Maventa {what} could not be reached ({type(exc).__name__})") from None
 
-    async def _public(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        what = f"{method} {path}"
-        response = await self._send(method, path, what, **kwargs)
+    async def _public(self, operation: Operation, **kwargs: Any) -> httpx.Response:
+        what = operation.name
+        response = await self._send(operation.method, operation.path, what, **kwargs)
         if response.is_error:
             raise _error_for(response, what)
         return response
 
-    async def _token(self, creds: MaventaCredentials) -> SecretStr:
-        """A cached token for the company, asked anew `token_renew_margin_s` before it expires."""
-        lock = self._token_locks.setdefault(creds.company_uuid, asyncio.Lock())
+    async def _token(self, creds: MaventaCredentials, scope: str) -> SecretStr:
+        """A cached token of the company for these scopes, asked anew `token_renew_margin_s` before it
+        expires."""
+        key = (creds.company_uuid, scope)
+        lock = self._token_locks.setdefault(key, asyncio.Lock())
         async with lock:
-            cached = self._tokens.get(creds.company_uuid)
+            cached = self._tokens.get(key)
             if cached is not None and time.monotonic() < cached.expires_at - self._renew_margin_s:
                 return cached.value
             form = {
@@ -219,34 +242,35 @@ class MaventaClient:
                 "client_id": creds.company_uuid,
                 "client_secret": creds.user_api_key.get_secret_value(),
                 "vendor_api_key": self._vendor_api_key.get_secret_value(),
-                "scope": "eui",
+                "scope": scope,
             }
             issued_at = time.monotonic()
-            response = await self._public(
-                "POST", "/oauth2/token", data=form, headers={"Accept": "application/json"}
-            )
-            body = response.json()
-            token = _Token(
-                value=SecretStr(str(body["access_token"])),
-                expires_at=issued_at + float(body.get("expires_in") or 3600),
-            )
-            self._tokens[creds.company_uuid] = token
+            response = await self._public(ops.TOKEN, data=form, headers={"Accept": "application/json"})
+            answer = TokenAnswer.model_validate(response.json())
+            token = _Token(value=answer.access_token, expires_at=issued_at + float(answer.expires_in or 3600))
+            self._tokens[key] = token
             return token.value
 
     def forget_token(self, company_uuid: str) -> None:
-        self._tokens.pop(company_uuid, None)
+        for key in [key for key in self._tokens if key[0] == company_uuid]:
+            del self._tokens[key]
 
     async def _authed(
-        self, creds: MaventaCredentials, method: str, path: str, **kwargs: Any
+        self,
+        creds: MaventaCredentials,
+        operation: Operation,
+        path: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
-        """One call as the company; an expired-token 401 gets one fresh token and one more try."""
-        what = f"{method} {path}"
-        token = await self._token(creds)
-        response = await self._send(method, path, what, headers=self._auth(token), **kwargs)
-        if response.status_code == 401 and _error_body(response)[0] in _RENEWABLE_401_CODES:
+        """One call as the company; a 401 gets one fresh token and one more try."""
+        url_path = operation.url_path(**(path or {}))
+        what = f"{operation.method} {url_path}"
+        token = await self._token(creds, operation.scope)
+        response = await self._send(operation.method, url_path, what, headers=self._auth(token), **kwargs)
+        if response.status_code == 401:
             self.forget_token(creds.company_uuid)
-            token = await self._token(creds)
-            response = await self._send(method, path, what, headers=self._auth(token), **kwargs)
+            token = await self._token(creds, operation.scope)
+            response = await self._send(operation.method, url_path, what, headers=self._auth(token), **kwargs)
         if response.is_error:
             raise _error_for(response, what)
         return response
@@ -256,18 +280,20 @@ class MaventaClient:
         return {"Authorization": f"Bearer {token.get_secret_value()}", "Accept": "application/json"}
 
     async def _all_pages(
-        self, creds: MaventaCredentials, path: str, params: dict[str, Any]
+        self, creds: MaventaCredentials, operation: Operation, params: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """Every page, by X-Next-Page when present, else until a short page (research §2.1, §3)."""
         items: list[dict[str, Any]] = []
         page = 1
         while True:
             response = await self._authed(
-                creds, "GET", path, params={**params, "page": page, "per_page": MAX_PER_PAGE}
+                creds, operation, params={**params, "page": page, "per_page": MAX_PER_PAGE}
             )
             batch = response.json()
             if not isinstance(batch, list):
-                raise MaventaRequestError(f"Maventa GET {path} answered a {type(batch).__name__}, not a list")
+                raise MaventaRequestError(
+                    f"Maventa {operation.name} answered a {type(batch).__name__}, not a list"
+                )
             items.extend(batch)
             next_page = response.headers.get("X-Next-Page")
             if next_page is not None:
@@ -288,27 +314,34 @@ class MaventaClient:
             "first_name": first_name,
             "last_name": last_name,
         }
-        response = await self._public("POST", "/v1/users", json=body)
-        return SecretStr(str(response.json()["user_api_key"]))
+        response = await self._public(ops.CREATE_USER, json=body)
+        return ApiUser.model_validate(response.json()).user_api_key
 
     async def lookup_companies(self, partner: MaventaCredentials, business_ids: list[str]) -> dict[str, str]:
-        """Business id -> FREE | RESERVED, ten ids per request as Maventa allows."""
+        """Business id -> FREE | RESERVED, ten ids per request as Maventa allows.
+
+        `bids` is an array in the query's form style without explode, i.e. comma-separated (the OpenAPI)."""
         statuses: dict[str, str] = {}
         for start in range(0, len(business_ids), 10):
             chunk = business_ids[start : start + 10]
-            params = {"bids[]": chunk, "country": "FI"}
-            response = await self._authed(partner, "GET", "/v1/partner/lookups/companies", params=params)
+            params = {"bids": ",".join(chunk), "country": "FI"}
+            response = await self._authed(partner, ops.LOOKUP_COMPANIES, params=params)
             for row in response.json():
-                statuses[str(row["company_bid"])] = str(row["company_status"])
+                lookup = CompanyLookup.model_validate(row)
+                statuses[lookup.company_bid] = lookup.company_status
         return statuses
 
     async def create_company(self, user_api_key: SecretStr, company: NewCompany) -> str:
-        """The new company's UUID; Maventa links it to the vendor at once."""
+        """The new company's UUID; Maventa links it to the vendor at once.
+
+        Every field the OpenAPI requires is sent. `no_vat` says whether `bid` is something other than a VAT
+        number ("set to true to skip VAT-check"): a Finnish business id such as 1234567-8 is not one."""
         form = {
             "vendor_api_key": self._vendor_api_key.get_secret_value(),
             "user_api_key": user_api_key.get_secret_value(),
             "name": company.name,
             "bid": company.business_id,
+            "no_vat": "false" if _VAT_NUMBER.match(company.business_id) else "true",
             "email": company.email,
             "address1": company.street,
             "post_code": company.post_code,
@@ -318,78 +351,99 @@ class MaventaClient:
         }
         # multipart/form-data as Maventa documents it: every field as its own part.
         parts = {key: (None, value) for key, value in form.items()}
-        response = await self._public("POST", "/v1/companies", files=parts)
-        return str(response.json()["id"])
+        response = await self._public(ops.CREATE_COMPANY, files=parts)
+        return CreatedCompany.model_validate(response.json()).id
 
     # as a company
 
     async def current_company(self, creds: MaventaCredentials) -> CompanyInfo:
-        response = await self._authed(creds, "GET", "/oauth2/current")
-        return CompanyInfo.model_validate(response.json()["company"])
+        response = await self._authed(creds, ops.CURRENT_COMPANY)
+        return CurrentAccount.model_validate(response.json()).company
 
     async def request_authorization(
         self, creds: MaventaCredentials, auth_email: str, kyc_proof: dict[str, str] | None = None
-    ) -> AuthorizationStatus:
-        """The authorization as it stands after the request, from the same answer (no second request)."""
+    ) -> AuthorizationAnswer:
+        """Asks Maventa to authorize (KYC) the company; the answer is the request's result, not the new
+        state (`authorization_status` has that). A partner's own KYC proof goes in `options` as a JSON
+        string."""
         body: dict[str, Any] = {"auth_email": auth_email, "locale": "FI"}
         if kyc_proof:
-            body["options"] = kyc_proof
-        response = await self._authed(creds, "POST", "/v1/company/authorization", json=body)
-        return AuthorizationStatus.model_validate(response.json())
+            body["options"] = json.dumps(kyc_proof, sort_keys=True)
+        response = await self._authed(creds, ops.REQUEST_AUTHORIZATION, json=body)
+        return AuthorizationAnswer.model_validate(response.json())
 
     async def authorization_status(self, creds: MaventaCredentials) -> AuthorizationStatus:
-        response = await self._authed(creds, "GET", "/v1/company/authorization")
+        response = await self._authed(creds, ops.AUTHORIZATION_STATUS)
         return AuthorizationStatus.model_validate(response.json())
 
     async def vendor_link_state(self, creds: MaventaCredentials) -> str | None:
         """The link's state, or None when the company is not linked to this vendor."""
         try:
-            response = await self._authed(creds, "GET", "/v1/company/vendors")
+            response = await self._authed(creds, ops.VENDOR_LINK)
         except MaventaRequestError as exc:
             if exc.status == 404:
                 return None
             raise
-        state = response.json().get("state")
-        return str(state) if state else None
+        return VendorLink.model_validate(response.json()).state or None
 
     async def link_vendor(self, creds: MaventaCredentials) -> None:
-        await self._authed(creds, "POST", "/v1/company/vendors")
+        await self._authed(creds, ops.LINK_VENDOR)
 
     async def unlink_vendor(self, creds: MaventaCredentials) -> None:
         """Idempotent: a company not linked is what was asked for."""
         try:
-            await self._authed(creds, "DELETE", "/v1/company/vendors")
+            await self._authed(creds, ops.UNLINK_VENDOR)
         except MaventaRequestError as exc:
             if exc.status != 404:
                 raise
 
     async def list_profiles(self, creds: MaventaCredentials) -> list[NetworkProfile]:
-        response = await self._authed(creds, "GET", "/v1/company/profiles")
+        response = await self._authed(creds, ops.LIST_PROFILES)
         return [NetworkProfile.model_validate(p) for p in response.json()]
 
     async def create_profile(self, creds: MaventaCredentials, network: str) -> NetworkProfile:
-        """Registers the network; an existing registration of it is returned instead of an error."""
+        """Registers a network Maventa identifies the company in by itself (VISMA, BANK); an existing
+        registration of it is returned instead of an error."""
+        return await self._register(creds, {"network": network, "profiles": ["INVOICE"]})
+
+    async def register_peppol(self, creds: MaventaCredentials, business_id: str) -> NetworkProfile:
+        """Registers the company on PEPPOL as its Finnish participant: scheme 0216 with its OVT code."""
         body = {
-            "network": network,
-            "profiles": ["INVOICE_AND_CREDIT_NOTE" if network == "PEPPOL" else "INVOICE"],
+            "network": PEPPOL_NETWORK,
+            "profiles": PEPPOL_PROFILES,
+            "scheme": PEPPOL_SCHEME,
+            "endpoint_id": "0037" + re.sub(r"\D", "", business_id),
         }
+        return await self._register(creds, body)
+
+    async def _register(self, creds: MaventaCredentials, body: dict[str, Any]) -> NetworkProfile:
         try:
-            response = await self._authed(creds, "POST", "/v1/company/profiles", json=body)
+            response = await self._authed(creds, ops.CREATE_PROFILE, json=body)
         except MaventaRequestError as exc:
-            if exc.status == 422 and exc.code in _PROFILE_CONFLICT_CODES:
-                existing = [p for p in await self.list_profiles(creds) if p.network == network]
+            if exc.status == 422 and exc.code == PROFILE_REGISTERED:
+                existing = [p for p in await self.list_profiles(creds) if p.network == body["network"]]
                 if existing:
                     return existing[0]
             raise
         return NetworkProfile.model_validate(response.json())
 
+    async def delete_profile(self, creds: MaventaCredentials, profile_id: str) -> None:
+        """Removes a registration; one already gone is what was asked for."""
+        try:
+            await self._authed(creds, ops.DELETE_PROFILE, {"id": profile_id})
+        except MaventaRequestError as exc:
+            if exc.status != 404:
+                raise
+
     async def activate_scan_service(self, creds: MaventaCredentials) -> ScanService:
-        """Activates scanning, or returns the active configuration."""
-        current = await self._authed(creds, "GET", "/v1/services/scan")
+        """Activates scanning, or returns the active configuration. Activation answers 200 with a body the
+        OpenAPI does not describe, so the configuration is read again after it."""
+        current = await self._authed(creds, ops.SCAN_SERVICE)
         service = ScanService.model_validate(current.json())
         if service.status == "active":
             return service
-        response = await self._authed(creds, "POST", "/v1/services/scan")
+        await self._authed(creds, ops.ACTIVATE_SCAN)
+        response = await self._authed(creds, ops.SCAN_SERVICE)
         return ScanService.model_validate(response.json())
 
     async def list_invoices(
@@ -406,34 +460,32 @@ class MaventaClient:
             params["received_at_start"] = _timestamp(received_at_start)
         if received_at_end is not None:
             params["received_at_end"] = _timestamp(received_at_end)
-        rows = await self._all_pages(creds, "/v1/invoices", params)
+        rows = await self._all_pages(creds, ops.LIST_INVOICES, params)
         return [Invoice.model_validate(r) for r in rows]
 
     async def get_invoice(self, creds: MaventaCredentials, invoice_id: str) -> Invoice:
-        response = await self._authed(creds, "GET", f"/v1/invoices/{invoice_id}")
+        response = await self._authed(creds, ops.GET_INVOICE, {"id": invoice_id})
         return Invoice.model_validate(response.json())
 
     async def download_invoice(self, creds: MaventaCredentials, invoice_id: str, return_format: str) -> bytes:
         """The document as Maventa stores it: XML bytes in their own encoding, or a PDF image."""
         response = await self._authed(
-            creds, "GET", f"/v1/invoices/{invoice_id}", params={"return_format": return_format}
+            creds, ops.GET_INVOICE, {"id": invoice_id}, params={"return_format": return_format}
         )
         return response.content
 
     async def invoice_files(self, creds: MaventaCredentials, invoice_id: str) -> list[InvoiceFile]:
         response = await self._authed(
-            creds, "GET", f"/v1/invoices/{invoice_id}", params={"return_format": "EXTENDED_DETAILS"}
+            creds, ops.GET_INVOICE, {"id": invoice_id}, params={"return_format": "EXTENDED_DETAILS"}
         )
-        return [InvoiceFile.model_validate(f) for f in response.json().get("files") or []]
+        return Invoice.model_validate(response.json()).files
 
     async def download_file(self, creds: MaventaCredentials, invoice_id: str, file_id: str) -> bytes:
-        response = await self._authed(creds, "GET", f"/v1/invoices/{invoice_id}/files/{file_id}")
+        response = await self._authed(creds, ops.GET_FILE, {"id": invoice_id, "file_id": file_id})
         return response.content
 
     async def mark_handled(self, creds: MaventaCredentials, invoice_id: str) -> None:
-        await self._authed(
-            creds, "PATCH", f"/v1/invoices/{invoice_id}/invoice_events", json={"state": "HANDLED"}
-        )
+        await self._authed(creds, ops.SET_INVOICE_EVENT, {"id": invoice_id}, json={"state": "HANDLED"})
 
     async def send_invoice(
         self,
@@ -446,7 +498,12 @@ class MaventaClient:
         recipient_operator: str,
         document_format: str | None = None,
     ) -> Invoice:
-        """Uploads an XML or a ZIP; the same `uuid` again returns the invoice it made (research §2.4, S10)."""
+        """Uploads an XML or a ZIP once per `uuid` (research §2.4, S10).
+
+        The OpenAPI documents only 201 for the upload; the `uuid` is the invoice's own id ("Unique invoice
+        uuid, generated automatically if not specified"). A repeated `uuid` is an invalid request, so any
+        other refusal is checked by looking the invoice up by that id before deciding: found, it is the
+        invoice an earlier attempt created."""
         mimetype = "application/zip" if filename.lower().endswith(".zip") else "application/xml"
         parts: dict[str, Any] = {
             "file": (filename, document, mimetype),
@@ -456,8 +513,24 @@ class MaventaClient:
         }
         if document_format:
             parts["format"] = (None, document_format)
-        response = await self._authed(creds, "POST", "/v1/invoices", files=parts)
+        try:
+            response = await self._authed(creds, ops.SEND_INVOICE, files=parts)
+        except MaventaUnauthorized:
+            raise
+        except MaventaRequestError as refused:
+            earlier = await self._sent_invoice(creds, uuid)
+            if earlier is None:
+                raise refused from None
+            return earlier
         return Invoice.model_validate(response.json())
+
+    async def _sent_invoice(self, creds: MaventaCredentials, uuid: str) -> Invoice | None:
+        try:
+            return await self.get_invoice(creds, uuid)
+        except MaventaRequestError as exc:
+            if exc.status == 404:
+                return None
+            raise
 
     async def subscribe_notifications(
         self,
@@ -467,17 +540,17 @@ class MaventaClient:
         destination_type: str = "VENDOR_WEBHOOK",
     ) -> Notification:
         body = {"destination_type": destination_type, "destination": destination, "events": events}
-        response = await self._authed(creds, "POST", "/v1/company/notifications", json=body)
+        response = await self._authed(creds, ops.SUBSCRIBE_NOTIFICATIONS, json=body)
         return Notification.model_validate(response.json())
 
     async def list_notifications(self, creds: MaventaCredentials) -> list[Notification]:
         """The company's webhook subscriptions (research §2.9), so a subscription is made only once."""
-        response = await self._authed(creds, "GET", "/v1/company/notifications")
+        response = await self._authed(creds, ops.LIST_NOTIFICATIONS)
         return [Notification.model_validate(row) for row in response.json()]
 
     async def received_events(
         self, partner: MaventaCredentials, state: str = "CREATED"
     ) -> list[InvoiceEvent]:
         """The partner-wide queue of received invoices, every page (research §2.3)."""
-        rows = await self._all_pages(partner, "/v1/partner/invoice_events/received", {"state": state})
+        rows = await self._all_pages(partner, ops.RECEIVED_EVENTS, {"state": state})
         return [InvoiceEvent.model_validate(r) for r in rows]

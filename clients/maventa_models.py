@@ -1,10 +1,11 @@
-"""Maventa's JSON shapes as pydantic models, with Maventa's own field names (research/maventa-api.md §1-§2).
+"""Maventa's JSON shapes as pydantic models, with the names and types of Maventa's OpenAPI schemas.
 
-Unknown fields are ignored and most fields are optional: the API adds fields over time (S1 vs S3).
+Each answer model reads one schema of contracts/maventa/ (named in its docstring);
+tests/clients/test_maventa_models.py fails on a field whose name or type differs from it. Unknown fields are
+ignored and most fields are optional: the API adds fields over time, and few are marked required.
 """
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -30,8 +31,36 @@ class NewCompany(MaventaModel):
     country: str = "FI"
 
 
+class TokenAnswer(MaventaModel):
+    """API_Entities_OAuthToken: a token, its lifetime and the scopes granted."""
+
+    access_token: SecretStr
+    token_type: str | None = None
+    expires_in: int | None = None
+    scope: str | None = None
+
+
+class ApiUser(MaventaModel):
+    """API_Entities_ApiUser: the new user's API key."""
+
+    user_api_key: SecretStr
+
+
+class CreatedCompany(MaventaModel):
+    """API_Entities_Company."""
+
+    id: str
+
+
+class CompanyLookup(MaventaModel):
+    """Partner_HttpApi_Entities_CompanyLookups: FREE or RESERVED."""
+
+    company_bid: str
+    company_status: str
+
+
 class CompanyInfo(MaventaModel):
-    """The `company` of GET /oauth2/current."""
+    """API_Entities_CompanyParty, the `company` of GET /oauth2/current."""
 
     id: str
     bid: str | None = None
@@ -42,7 +71,29 @@ class CompanyInfo(MaventaModel):
     disabled: bool | None = None
 
 
+class CurrentAccount(MaventaModel):
+    """API_Entities_OAuthCurrent: who a token belongs to."""
+
+    company: CompanyInfo
+    scopes: list[str] = Field(default_factory=list)
+
+
+class AuthorizationAnswer(MaventaModel):
+    """API_Entities_CompanyAuthorization: the answer to an authorization request, not the new state."""
+
+    status: str
+    count: int | None = None
+
+
+class VendorLink(MaventaModel):
+    """API_Entities_LinkVendorAPIKey."""
+
+    state: str | None = None
+
+
 class AuthorizationStatus(MaventaModel):
+    """API_Entities_CompanyAuthorizationStatus."""
+
     auth_state: str | None = None  # PENDING | SENT | SIGNED | CANCELED | NONE
     auth_email: str | None = None
     company_state: str | None = None  # VERIFIED | UNVERIFIED | UNKNOWN
@@ -53,18 +104,22 @@ class AuthorizationStatus(MaventaModel):
 
 
 class ProfileEvent(MaventaModel):
+    """API_Entities_CompanyProfileEvent."""
+
     message: str | None = None
     created_at: datetime | None = None
 
 
 class NetworkProfile(MaventaModel):
+    """API_Entities_CompanyProfile: one network registration."""
+
     id: str
     network: str  # VISMA | BANK | PEPPOL | SCAN | ...
     status: str  # active | pending | error
     endpoint_id: str | None = None
     scheme: str | None = None
     profiles: list[str] = Field(default_factory=list)
-    profile_version: int | None = None
+    profile_version: str | None = None  # e.g. PEPPOLBIS30, EHF30
     last_event: ProfileEvent | None = None
 
     @property
@@ -84,35 +139,49 @@ class NetworkProfile(MaventaModel):
 
 
 class PostalAddress(MaventaModel):
-    street_name: str | None = None
-    extra_lines: list[str] = Field(default_factory=list)
-    city: str | None = None
+    """Scan_HttpApi_Entities_PostalAddress."""
+
+    name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
     post_code: str | None = None
+    city: str | None = None
     country_code: str | None = None
 
 
 class ScanAddress(MaventaModel):
+    """Scan_HttpApi_Entities_ScanAddress: where suppliers send paper and PDF invoices."""
+
     email_address: str | None = None
     postal_address: PostalAddress | None = None
 
 
 class ScanService(MaventaModel):
-    status: str  # active | disabled | pending | error
+    """Scan_HttpApi_Entities_ScanConfiguration."""
+
+    status: str | None = None  # active | disabled | pending | error
     error_message: str | None = None
     scan_address: ScanAddress | None = None
-    return_address: ScanAddress | None = None
-    features: dict[str, Any] = Field(default_factory=dict)
 
 
-class InvoiceParty(MaventaModel):
+class InvoiceSender(MaventaModel):
+    """Invoices_HttpApi_Entities_InvoiceSenderParty."""
+
     eia: str | None = None
     bid: str | None = None
     name: str | None = None
     country: str | None = None
+
+
+class InvoiceRecipient(InvoiceSender):
+    """Invoices_HttpApi_Entities_InvoiceRecipientParty: the sender's fields and the recipient's operator."""
+
     operator: str | None = None
 
 
 class InvoiceFile(MaventaModel):
+    """Invoices_HttpApi_Entities_InvoiceFile."""
+
     id: str
     filename: str | None = None
     type: str | None = None
@@ -121,6 +190,8 @@ class InvoiceFile(MaventaModel):
 
 
 class InvoiceAction(MaventaModel):
+    """Invoices_HttpApi_Entities_InvoiceAction."""
+
     type: str | None = None  # RECEIVED | CREATED | SENT | DELIVERED | INFO | ERROR
     channel: str | None = None
     message: str | None = None
@@ -129,12 +200,14 @@ class InvoiceAction(MaventaModel):
 
 
 class Invoice(MaventaModel):
+    """Invoices_HttpApi_Entities_Invoice."""
+
     id: str
     status: str | None = None  # PENDING | DELIVERED | FAILED
     reference: str | None = None
     number: str | None = None
-    sender: InvoiceParty | None = None
-    recipient: InvoiceParty | None = None
+    sender: InvoiceSender | None = None
+    recipient: InvoiceRecipient | None = None
     received_at: datetime | None = None
     created_at: datetime | None = None
     date: str | None = None
@@ -150,6 +223,8 @@ class Invoice(MaventaModel):
 
 
 class Notification(MaventaModel):
+    """API_Entities_Notifications_Notification: a webhook subscription."""
+
     id: str
     destination_type: str
     destination: str
@@ -157,7 +232,7 @@ class Notification(MaventaModel):
 
 
 class InvoiceEvent(MaventaModel):
-    """One entry of the partner queue of received invoices (research §2.3)."""
+    """Partner_HttpApi_Entities_InvoiceEventsReceived: one entry of the partner queue of received invoices."""
 
     company_id: str
     invoice_id: str

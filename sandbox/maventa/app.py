@@ -12,6 +12,7 @@ from sandbox.maventa.accounts import seed_partner
 from sandbox.maventa.clock import run_clock
 from sandbox.maventa.config import MaventaSandboxConfig
 from sandbox.maventa.context import SandboxContext
+from sandbox.maventa.contract import enforce
 from sandbox.maventa.database import create_database
 from sandbox.maventa.errors import install_error_handlers
 from sandbox.maventa.webhooks import WebhookSender
@@ -40,12 +41,13 @@ def create_app(config: MaventaSandboxConfig) -> FastAPI:
     install_error_handlers(app)
 
     @app.middleware("http")
+    async def contract(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        return await enforce(context, request, call_next)
+
+    # Registered last, so it runs first: an injected fault answers before anything is checked.
+    @app.middleware("http")
     async def faults(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         return await context.faults.intercept(request, call_next)
-
-    @app.get("/status/alb")
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
 
     for module in (tokens, companies, profiles, invoices, partner, notifications, controls):
         app.include_router(module.router)

@@ -1,8 +1,9 @@
 """Accounts for customers: users, partner lookups, companies, KYC, the vendor link (research §2.5, §2.6)."""
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import select
@@ -26,7 +27,7 @@ from sandbox.maventa.tokens import (
     require_vendor,
     user_by_key,
 )
-from sandbox.maventa.views import authorization_view
+from sandbox.maventa.views import authorization_view, compact
 
 router = APIRouter()
 # S1 allows FI|SE|NO|DK|NL; S3 adds EE, BE, DE and (experimental) IT (research §2.6).
@@ -44,8 +45,9 @@ class NewUser(BaseModel):
 
 class AuthorizationRequest(BaseModel):
     auth_email: str
-    locale: str = "FI"
-    options: dict[str, Any] | str | None = None
+    locale: str
+    # "JSON string used to provide proof of KYC process. Mandatory when partner has own KYC process."
+    options: str | None = None
 
 
 @router.post("/v1/users", status_code=201)
@@ -62,20 +64,19 @@ async def create_user(body: NewUser, session: SessionDep) -> dict[str, str]:
 
 @router.get("/v1/partner/lookups/companies")
 async def lookup_companies(
-    who: PrincipalDep,
-    session: SessionDep,
-    bids: Annotated[list[str], Query(alias="bids[]")],
-    country: str = "FI",
+    who: PrincipalDep, session: SessionDep, bids: str, country: str
 ) -> list[dict[str, str]]:
+    """`bids` is comma-separated (an array in form style without explode, the OpenAPI)."""
     require_partner(who, session)
-    if not 1 <= len(bids) <= 10:
-        raise invalid("bids[] takes 1 to 10 business ids")
+    business_ids = [bid for bid in bids.split(",") if bid]
+    if not 1 <= len(business_ids) <= 10:
+        raise invalid("bids takes 1 to 10 business ids")
     return [
         {
             "company_bid": bid,
             "company_status": "RESERVED" if company_by_business_id(session, bid) is not None else "FREE",
         }
-        for bid in bids
+        for bid in business_ids
     ]
 
 
@@ -87,13 +88,13 @@ async def create_company(
     name: Annotated[str, Form(min_length=3)],
     bid: Annotated[str, Form()],
     email: Annotated[str, Form()],
-    country: Annotated[str, Form()] = "FI",
-    no_vat: Annotated[bool, Form()] = False,
-    address1: Annotated[str, Form()] = "",
+    country: Annotated[str, Form()],
+    no_vat: Annotated[bool, Form()],
+    address1: Annotated[str, Form()],
+    post_code: Annotated[str, Form()],
+    post_office: Annotated[str, Form()],
+    city: Annotated[str, Form()],
     address2: Annotated[str, Form()] = "",
-    post_code: Annotated[str, Form()] = "",
-    post_office: Annotated[str, Form()] = "",
-    city: Annotated[str, Form()] = "",
 ) -> dict[str, str]:
     """Multipart, no token; the new company is linked to the calling vendor at once (research §2.6, S11)."""
     vendor = known_vendor_key(session, vendor_api_key)
@@ -123,27 +124,38 @@ async def list_companies(who: PrincipalDep, session: SessionDep) -> list[dict[st
     companies = session.exec(
         select(Company).join(Membership).where(Membership.user_id == who.user.id).order_by(Company.name)
     ).all()
-    return [{"id": c.id, "name": c.name, "bid": c.bid} for c in companies]
+    return [compact({"id": c.id, "name": c.name, "bid": c.bid}) for c in companies]
 
 
 @router.post("/v1/company/authorization")
 async def request_authorization(
     body: AuthorizationRequest, who: PrincipalDep, session: SessionDep
 ) -> dict[str, Any]:
-    """A partner's own KYC proof (`options`) verifies at once; otherwise a Visma Sign request is "SENT".
+    """A partner's own KYC proof (`options`, a JSON string) verifies at once; otherwise a Visma Sign request
+    is "SENT". The answer is `{status, count}` (API_Entities_CompanyAuthorization), not the new state.
 
-    Instant verification on a partner proof is the sandbox's assumption; Maventa does not say how long it
-    takes.
+    Instant verification on a partner proof, and the `status` words, are the sandbox's assumptions [A];
+    Maventa says neither how long it takes nor what `status` holds ("The authorization result").
     """
     company = who.company
     company.auth_email = body.auth_email
+    if body.options is not None:
+        try:
+            proof = json.loads(body.options)
+        except ValueError:
+            raise invalid("options must be a JSON string", ["options is not JSON"]) from None
+        if not isinstance(proof, dict) or not proof:
+            raise invalid("options must be a JSON object with the KYC proof")
     if body.options and who.vendor_key_digest is not None:
         company.auth_state, company.company_state = "SIGNED", "VERIFIED"
-    elif company.company_state != "VERIFIED":
-        company.auth_state = "SENT"
+        status = "VERIFIED"
+    else:
+        if company.company_state != "VERIFIED":
+            company.auth_state = "SENT"
+        status = "SENT"
     session.add(company)
     session.commit()
-    return authorization_view(company)
+    return {"status": status, "count": 1}
 
 
 @router.get("/v1/company/authorization")

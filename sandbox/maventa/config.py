@@ -20,6 +20,8 @@ class MaventaSandboxConfig(BaseModel):
     delivery_seconds: float = 0.0
     clock_interval_s: float = 0.2
     webhook_timeout_s: float = 2.0
+    # Every API request checked against Maventa's OpenAPI (sandbox/maventa/contract.py).
+    contract_checks: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings, database_url: str) -> "MaventaSandboxConfig":

@@ -15,6 +15,8 @@ TOKEN_INVALID = "token_invalid"  # [A] missing or unknown bearer
 INVALID_CLIENT = "invalid_client"  # [A] wrong client_id / client_secret / vendor_api_key at /oauth2/token
 COMPANY_UNVERIFIED = "company_unverified"  # [A] code; the message "Unauthorized" is from S10
 FORBIDDEN = "forbidden"
+INSUFFICIENT_SCOPE = "insufficient_scope"  # [A] a token without the operation's scopes (403)
+INVALID_SCOPE = "invalid_scope"  # [A] OAuth2's code (RFC 6749 §5.2) for a scope that cannot be granted
 NOT_FOUND = "not_found"
 INVALID_PARAMETERS = "invalid_parameters"
 BID_ALREADY_TAKEN = "bid_already_taken"  # [A] code; the text "BID ALREADY TAKEN" is from S11
@@ -49,8 +51,10 @@ def not_found(what: str) -> MaventaApiError:
     return MaventaApiError(404, NOT_FOUND, f"{what} not found")
 
 
-def invalid(message: str, details: list[str] | None = None) -> MaventaApiError:
-    return MaventaApiError(400, INVALID_PARAMETERS, message, details)
+def invalid(
+    message: str, details: list[str] | None = None, code: str = INVALID_PARAMETERS
+) -> MaventaApiError:
+    return MaventaApiError(400, code, message, details)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -61,7 +65,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_validation(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         details = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        return error_response(400, INVALID_PARAMETERS, "Invalid parameters", details)
+        return error_response(422, INVALID_PARAMETERS, "Invalid parameters", details)
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -15,7 +15,7 @@ from sandbox.maventa.identifiers import ovt_address
 from sandbox.maventa.invoice_store import InvoiceFiles, add_action, add_files, file_of_type, files_and_actions
 from sandbox.maventa.pagination import page_of, paged_response
 from sandbox.maventa.pdf import text_pdf
-from sandbox.maventa.tables import Invoice, InvoiceEvent, InvoiceFile, utcnow
+from sandbox.maventa.tables import Invoice, InvoiceEvent, InvoiceFile, new_id, utcnow
 from sandbox.maventa.tokens import PrincipalDep, require_verified
 from sandbox.maventa.views import FILE_IMAGE, FILE_INVOICE, action_view, invoice_view
 
@@ -56,28 +56,32 @@ async def list_invoices(
     who: PrincipalDep,
     session: SessionDep,
     direction: str = "RECEIVED",
-    status: Annotated[list[str] | None, Query(alias="status[]")] = None,
-    ids: Annotated[list[str] | None, Query(alias="ids[]")] = None,
+    status: str | None = None,
+    ids: str | None = None,
     number: str | None = None,
     reference: str | None = None,
     received_at_start: datetime | None = None,
     received_at_end: datetime | None = None,
     created_at_start: datetime | None = None,
     created_at_end: datetime | None = None,
-    sort: Annotated[list[str] | None, Query(alias="sort[]")] = None,
+    sort: str | None = None,
     page: int = 1,
     per_page: int = 10,
 ) -> JSONResponse:
-    """A bare array, default 10 per page and at most 100, oldest first unless `sort[]=-received_at`."""
+    """A bare array, default 10 per page and at most 100, oldest first unless `sort=-received_at`.
+
+    `status`, `ids` and `sort` are comma-separated lists (form style without explode, the OpenAPI)."""
     if direction not in ("RECEIVED", "SENT"):
         raise invalid("direction must be RECEIVED or SENT")
-    if ids and len(ids) > 100:
-        raise invalid("ids[] takes at most 100 ids")
+    statuses = status.split(",") if status else None
+    wanted = ids.split(",") if ids else None
+    if wanted and len(wanted) > 100:
+        raise invalid("ids takes at most 100 ids")
     query = select(Invoice).where(Invoice.company_id == who.company.id, Invoice.direction == direction)
-    if status:
-        query = query.where(col(Invoice.status).in_(status))
-    if ids:
-        query = query.where(col(Invoice.id).in_(ids))
+    if statuses:
+        query = query.where(col(Invoice.status).in_(statuses))
+    if wanted:
+        query = query.where(col(Invoice.id).in_(wanted))
     if number:
         query = query.where(Invoice.number == number)
     if reference:
@@ -90,7 +94,7 @@ async def list_invoices(
             query = query.where(column >= start)
         if end is not None:
             query = query.where(column <= end)
-    descending = bool(sort) and "-received_at" in (sort or [])
+    descending = "-received_at" in (sort or "").split(",")
     order = col(Invoice.received_at).desc() if descending else col(Invoice.received_at)
     query = query.order_by(order, col(Invoice.created_at), col(Invoice.id))
     invoices, total = page_of(session, query, page, per_page)
@@ -154,11 +158,13 @@ async def get_actions(
     invoice_id: str,
     who: PrincipalDep,
     session: SessionDep,
-    type_: Annotated[list[str] | None, Query(alias="type[]")] = None,
+    type_: Annotated[str | None, Query(alias="type")] = None,
 ) -> list[dict[str, Any]]:
+    """`type` is a comma-separated list (form style without explode)."""
     _own_invoice(session, who.company.id, invoice_id)
     _, actions = files_and_actions(session, [invoice_id])
-    return [action_view(a) for a in actions[invoice_id] if not type_ or a.type in type_]
+    types = type_.split(",") if type_ else None
+    return [action_view(a) for a in actions[invoice_id] if not types or a.type in types]
 
 
 @router.patch("/v1/invoices/{invoice_id}/invoice_events", status_code=204)
@@ -178,7 +184,7 @@ async def set_invoice_event_state(
     return Response(status_code=204)
 
 
-@router.post("/v1/invoices", status_code=201, response_model=None)
+@router.post("/v1/invoices", status_code=201)
 async def send_invoice(
     request: Request,
     who: PrincipalDep,
@@ -188,22 +194,20 @@ async def send_invoice(
     recipient_eia: Annotated[str | None, Form()] = None,
     recipient_operator: Annotated[str | None, Form()] = None,
     uuid: Annotated[str | None, Form()] = None,
-) -> dict[str, Any] | JSONResponse:
-    """Multipart upload of an XML or a ZIP (XML + PDF + attachments).
+) -> dict[str, Any]:
+    """Multipart upload of an XML or a ZIP (XML + PDF + attachments), answered 201 (the only documented
+    answer).
 
-    A `uuid` seen before returns the invoice it created, with 200, and creates nothing (research §2.4, S10;
-    how Maventa answers a repeat is not public, this answer is the sandbox's).
+    The `uuid` ("Unique invoice uuid, generated automatically if not specified") becomes the invoice's id
+    [A: inferred from the description and Maventa's UUID invoice ids]. The same `uuid` again is an invalid
+    request: 400 `invoice_uuid_taken`, creating nothing (the generic 400 of the OpenAPI; the code is [A]).
     """
     content = await file.read()
     require_verified(who)
-    if uuid:
-        existing = session.exec(
-            select(Invoice).where(
-                Invoice.company_id == who.company.id, Invoice.direction == "SENT", Invoice.uuid == uuid
-            )
-        ).first()
-        if existing is not None:
-            return JSONResponse(_one_view(session, request, existing))
+    if uuid and session.get(Invoice, uuid) is not None:
+        raise invalid(
+            "An invoice with this uuid already exists", [f"uuid {uuid} is taken"], "invoice_uuid_taken"
+        )
     try:
         upload = unpack_upload(content, file.filename or "invoice.xml")
         facts = read_document(upload.document)
@@ -212,6 +216,7 @@ async def send_invoice(
     company = who.company
     now = utcnow()
     invoice = Invoice(
+        id=uuid or new_id(),
         company_id=company.id,
         direction="SENT",
         status="PENDING",

@@ -5,9 +5,9 @@ until the banks confirm, by the control endpoint or after `bank_confirm_seconds`
 bank days).
 """
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -24,11 +24,13 @@ SUPPORTED_NETWORKS = {"VISMA", "BANK", "PEPPOL", "SCAN"}
 # Finnish Peppol ids use EAS 0216 with the OVT code (research/finnish-einvoicing.md §0 item 10).
 PEPPOL_SCHEME = "0216"
 OVT_SCHEME = "0037"
+# "Profile version, eg. EHF30, PEPPOLBIS30" (the OpenAPI); the sandbox's own choice per network [A].
+DEFAULT_PROFILE_VERSIONS = {"PEPPOL": "PEPPOLBIS30"}
 
 
 class NewProfile(BaseModel):
     profiles: list[str] = []
-    profile_version: int | None = None
+    profile_version: str | None = None
     endpoint_id: str | None = None
     scheme: str | None = None
     network: str = "PEPPOL"
@@ -51,6 +53,8 @@ def add_profile(session: Session, company: Company, request: NewProfile) -> Prof
     if any(p.network == network for p in company_profiles(session, company.id)):
         raise MaventaApiError(422, PROFILE_NAME_CONFLICT, f"A {network} profile already exists")
     scheme, endpoint_id = request.scheme, request.endpoint_id
+    if network == "PEPPOL" and scheme and endpoint_id:
+        _check_participant(session, company, scheme, endpoint_id)
     if network == "PEPPOL" and not (scheme and endpoint_id):
         if not is_valid_business_id(company.bid):
             # Status 422 and message since 2025-10-15 (research §2.7, S9); the code is the sandbox's.
@@ -68,7 +72,7 @@ def add_profile(session: Session, company: Company, request: NewProfile) -> Prof
         endpoint_id=endpoint_id or ovt_address(company.bid),
         scheme=scheme or OVT_SCHEME,
         profiles=request.profiles or ["INVOICE"],
-        profile_version=request.profile_version or 1,
+        profile_version=request.profile_version or DEFAULT_PROFILE_VERSIONS.get(network),
         last_event_message="Waiting for the banks to confirm" if pending else "Activated",
     )
     session.add(profile)
@@ -76,6 +80,21 @@ def add_profile(session: Session, company: Company, request: NewProfile) -> Prof
         company.scan_status = "active"
         session.add(company)
     return profile
+
+
+def _check_participant(session: Session, company: Company, scheme: str, endpoint_id: str) -> None:
+    """The documented 422s of a Peppol registration: an id of another business id, an id in use."""
+    if scheme == PEPPOL_SCHEME and endpoint_id != ovt_address(company.bid):
+        raise MaventaApiError(
+            422, "profile_eia_bid_conflict", "Endpoint id does not match the company business id"
+        )
+    taken = session.exec(
+        select(Profile).where(
+            Profile.network == "PEPPOL", Profile.scheme == scheme, Profile.endpoint_id == endpoint_id
+        )
+    ).first()
+    if taken is not None:
+        raise MaventaApiError(422, "profile_eia_conflict", "Endpoint id is already in use")
 
 
 def confirm_bank_network(session: Session, profile: Profile) -> None:
@@ -87,16 +106,16 @@ def confirm_bank_network(session: Session, profile: Profile) -> None:
 
 @router.get("/v1/company/profiles")
 async def list_profiles(
-    who: PrincipalDep,
-    session: SessionDep,
-    network: Annotated[list[str] | None, Query(alias="network[]")] = None,
-    status: Annotated[list[str] | None, Query(alias="status[]")] = None,
+    who: PrincipalDep, session: SessionDep, network: str | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
+    """`network` and `status` filters are comma-separated lists (form style without explode)."""
+    networks = set(network.split(",")) if network else None
+    statuses = set(status.split(",")) if status else None
     profiles = company_profiles(session, who.company.id)
     return [
         profile_view(p)
         for p in profiles
-        if (not network or p.network in network) and (not status or p.status in status)
+        if (not networks or p.network in networks) and (not statuses or p.status in statuses)
     ]
 
 
@@ -157,9 +176,10 @@ async def scan_service(who: PrincipalDep) -> dict[str, Any]:
     return scan_view(who.company)
 
 
-@router.post("/v1/services/scan", status_code=201)
+@router.post("/v1/services/scan")
 async def activate_scan(request: Request, who: PrincipalDep, session: SessionDep) -> dict[str, Any]:
-    """Receiving must be enabled before any scanning service (research §2.8, S12)."""
+    """Receiving must be enabled before any scanning service (research §2.8, S12). Answers 200 as
+    documented, with the configuration as body (the OpenAPI does not describe the body) [A]."""
     return_address = await _return_address(request)
     require_verified(who)
     if "VISMA" not in active_networks(session, who.company.id):

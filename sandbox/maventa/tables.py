@@ -77,7 +77,7 @@ class Profile(SQLModel, table=True):
     endpoint_id: str | None = None
     scheme: str | None = None
     profiles: list[str] = Field(default_factory=list, sa_column=Column(JSON))
-    profile_version: int = 1
+    profile_version: str | None = None
     last_event_message: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

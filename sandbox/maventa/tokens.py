@@ -13,11 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from sqlmodel import Session, select
 
+from contracts.maventa_openapi import maventa_contract
 from sandbox.maventa.context import ContextDep, SessionDep
 from sandbox.maventa.errors import (
     COMPANY_UNVERIFIED,
     FORBIDDEN,
     INVALID_CLIENT,
+    INVALID_SCOPE,
     TOKEN_EXPIRED,
     TOKEN_INVALID,
     MaventaApiError,
@@ -25,11 +27,12 @@ from sandbox.maventa.errors import (
 )
 from sandbox.maventa.identifiers import digest
 from sandbox.maventa.tables import Company, Membership, Token, User, VendorKey, utcnow
-from sandbox.maventa.views import timestamp
+from sandbox.maventa.views import compact, timestamp
 
 router = APIRouter()
 # With no scope asked for, a token gets `global company` (research/maventa-api.md §1.4, S1).
 DEFAULT_SCOPE = "global company"
+PARTNER_SCOPE_PREFIX = "partner:"
 
 
 @dataclass
@@ -41,12 +44,30 @@ class Principal:
 
 
 async def _token_request_fields(request: Request) -> dict[str, str]:
-    """Form-encoded as documented; JSON accepted too, as one third-party client sends it (§1.1)."""
-    if request.headers.get("content-type", "").startswith("application/json"):
-        body: Any = await request.json()
-        return {k: str(v) for k, v in body.items()} if isinstance(body, dict) else {}
+    """Form-encoded, the one content type the OpenAPI documents (the contract check refuses others)."""
     form = await request.form()
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def _granted_scope(requested: str | None, company: Company, session: Session) -> str:
+    """The scopes asked for, if the OpenAPI defines them and the account may hold them: partner scopes
+    only for the account that holds the vendor key [A]. Refused as OAuth2's `invalid_scope` [A]."""
+    if not requested:
+        return DEFAULT_SCOPE
+    asked = requested.split()
+    unknown = sorted(set(asked) - maventa_contract().scopes)
+    if unknown:
+        raise MaventaApiError(400, INVALID_SCOPE, "Unknown scope", [f"unknown scope: {s}" for s in unknown])
+    is_partner = session.exec(select(VendorKey).where(VendorKey.company_id == company.id)).first()
+    partner_scopes = sorted(s for s in asked if s.startswith(PARTNER_SCOPE_PREFIX))
+    if partner_scopes and is_partner is None:
+        raise MaventaApiError(
+            400,
+            INVALID_SCOPE,
+            "Partner scopes are granted to the vendor's own account only",
+            [f"not granted: {s}" for s in partner_scopes],
+        )
+    return " ".join(asked)
 
 
 def known_vendor_key(session: Session, vendor_api_key: str) -> VendorKey | None:
@@ -72,8 +93,10 @@ async def issue_token(request: Request, session: SessionDep, context: ContextDep
     user = user_by_key(session, client_secret)
     if user is None or session.get(Membership, (user.id, client_id)) is None:
         raise refused
+    company = session.get(Company, client_id)
+    assert company is not None  # a membership names an existing company
+    scope = _granted_scope(fields.get("scope"), company, session)
     access_token = secrets.token_urlsafe(32)
-    scope = fields.get("scope") or DEFAULT_SCOPE
     session.add(
         Token(
             digest=digest(access_token),
@@ -98,13 +121,19 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-async def principal(request: Request, session: SessionDep) -> Principal:
+def bearer_token(request: Request, session: Session) -> Token:
+    """The request's valid token; an unknown and an expired one answer 401 with different codes [A]."""
     raw = _bearer(request)
     token = session.get(Token, digest(raw)) if raw else None
     if token is None:
         raise MaventaApiError(401, TOKEN_INVALID, "The provided token is not valid")
     if token.expires_at <= utcnow():
         raise MaventaApiError(401, TOKEN_EXPIRED, "The provided token has expired")
+    return token
+
+
+async def principal(request: Request, session: SessionDep) -> Principal:
+    token = bearer_token(request, session)
     company = session.get(Company, token.company_id)
     user = session.get(User, token.user_id)
     if company is None or user is None:
@@ -139,28 +168,32 @@ def require_partner(who: Principal, session: Session) -> str:
 @router.get("/oauth2/current")
 async def current(who: PrincipalDep) -> dict[str, Any]:
     company, user = who.company, who.user
-    return {
-        "user": {
-            "id": user.id,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "email": user.email,
-        },
-        "company": {
-            "id": company.id,
-            "bid": company.bid,
-            "name": company.name,
-            "country": company.country,
-            "vat": None if company.no_vat else "FI" + company.bid_digits,
-            "wizard_done": True,
-            "disabled": False,
-        },
-        "scopes": who.scope.split(),
-    }
+    return compact(
+        {
+            "user": {
+                "id": user.id,
+                "first_name": user.first_name,
+                "last_name": user.last_name,
+                "email": user.email,
+            },
+            "company": {
+                "id": company.id,
+                "bid": company.bid,
+                "name": company.name,
+                "country": company.country,
+                "vat": None if company.no_vat else "FI" + company.bid_digits,
+                "wizard_done": True,
+                "disabled": False,
+            },
+            "scopes": who.scope.split(),
+        }
+    )
 
 
 @router.get("/status/authenticated")
 async def authenticated(request: Request, session: SessionDep, who: PrincipalDep) -> dict[str, Any]:
     raw = _bearer(request) or ""
     token = session.get(Token, digest(raw))
-    return {"client_id": who.company.id, "expires_at": timestamp(token.expires_at if token else None)}
+    return compact(
+        {"client_id": who.company.id, "expires_at": timestamp(token.expires_at if token else None)}
+    )

@@ -82,15 +82,33 @@ async def test_networks_and_the_bank_confirmation(maventa: MaventaSandbox, clien
     await maventa.control("POST", f"/companies/{bid}/bank-network/confirm")
     profiles = {p.network: p for p in await client.list_profiles(creds)}
     assert profiles["BANK"].active
-    peppol = await client.create_profile(creds, "PEPPOL")
+    peppol = await client.register_peppol(creds, bid)
     assert peppol.eia == "0216:0037" + bid.replace("-", "")
+    assert peppol.profile_version == "PEPPOLBIS30"
+    assert (await client.register_peppol(creds, bid)).id == peppol.id
     scan = await client.activate_scan_service(creds)
     assert scan.status == "active"
     assert scan.scan_address is not None and scan.scan_address.postal_address is not None
     assert scan.scan_address.postal_address.post_code == "80020"
-    assert bid.replace("-", "") in scan.scan_address.postal_address.extra_lines
+    assert scan.scan_address.postal_address.address1 == bid.replace("-", "")
     assert (await client.activate_scan_service(creds)).status == "active"
     assert {p.network for p in await client.list_profiles(creds)} == {"VISMA", "BANK", "PEPPOL", "SCAN"}
+    await client.delete_profile(creds, peppol.id)
+    await client.delete_profile(creds, peppol.id)
+    assert {p.network for p in await client.list_profiles(creds)} == {"VISMA", "BANK", "SCAN"}
+
+
+async def test_a_peppol_id_in_use_elsewhere_is_refused(
+    maventa: MaventaSandbox, client: MaventaClient
+) -> None:
+    """Maventa's documented 422s: the participant id is another company's, or already registered."""
+    _, creds = await maventa.customer()
+    other, other_creds = await maventa.customer("Toinen Oy")
+    with pytest.raises(MaventaRequestError) as foreign:
+        await client.register_peppol(creds, other)
+    assert (foreign.value.status, foreign.value.code) == (422, "profile_eia_bid_conflict")
+    await client.register_peppol(other_creds, other)
+    assert {p.network for p in await client.list_profiles(creds)} == set()
 
 
 async def test_an_unverified_company_cannot_open_networks(

@@ -48,14 +48,20 @@ async def _client(url: str, recorder: Recorder, margin_s: float) -> MaventaClien
     return MaventaClient(url, SecretStr(VENDOR_KEY), http=http, token_renew_margin_s=margin_s)
 
 
-async def test_a_token_is_reused_while_it_is_valid(maventa: MaventaSandbox) -> None:
+async def test_a_token_is_reused_while_it_is_valid_for_the_scopes_of_its_calls(
+    maventa: MaventaSandbox,
+) -> None:
+    """The company's calls share one token; `GET /oauth2/current` has its own (`global`, nothing else)."""
     _, creds = await maventa.account()
     recorder = Recorder()
     client = await _client(maventa.url, recorder, margin_s=0)
-    await client.current_company(creds)
     await client.list_profiles(creds)
     await client.authorization_status(creds)
+    await client.vendor_link_state(creds)
     assert recorder.count("/oauth2/token") == 1
+    await client.current_company(creds)
+    await client.current_company(creds)
+    assert recorder.count("/oauth2/token") == 2
 
 
 async def test_an_expired_token_is_renewed_once_after_the_401(short_lived: MaventaSandbox) -> None:
@@ -116,8 +122,9 @@ async def test_wrong_keys_are_unauthorized_and_the_error_keeps_the_key_secret(
     await wrong_vendor.aclose()
 
 
-async def test_no_access_is_not_retried_with_a_new_token(maventa: MaventaSandbox) -> None:
-    """An unverified company may not send (research §2.4, S10): a new token would not help."""
+async def test_no_access_is_a_401_that_a_new_token_does_not_cure(maventa: MaventaSandbox) -> None:
+    """An unverified company may not send (research §2.4, S10). Maventa's 401 means "no access or the token
+    is not valid", so one new token is tried; refused again, it is no access and not retried."""
     recorder = Recorder()
     client = await _client(maventa.url, recorder, margin_s=0)
     user_key = await client.create_user("u@example.invalid", "U", "V")
@@ -142,4 +149,6 @@ async def test_no_access_is_not_retried_with_a_new_token(maventa: MaventaSandbox
             recipient_operator="003721291126",
         )
     assert caught.value.code == "company_unverified"
-    assert recorder.count("/oauth2/token") == 1
+    assert caught.value.retryable is False
+    assert recorder.count("/oauth2/token") == 2
+    assert recorder.count("/v1/invoices", 401) == 2

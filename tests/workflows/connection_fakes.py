@@ -39,6 +39,7 @@ from workflows.connection_models import (
     Networks,
     NewAccount,
     NewUser,
+    PeppolRegistration,
     Projection,
     ReleaseSummary,
     StoredCredentials,
@@ -105,12 +106,15 @@ class FakeServices:
         @activity.defn(name="authorization_status")
         async def authorization_status(check: AuthorizationCheck) -> Authorization:
             self.calls["authorization_status"] += 1
+            if self.calls["request_authorization"]:
+                return Authorization(auth_state="SIGNED", company_state="VERIFIED")
             return Authorization(auth_state="NONE", company_state="UNVERIFIED")
 
         @activity.defn(name="request_authorization")
         async def request_authorization(request: AuthorizationRequest) -> Authorization:
+            """Maventa's answer to the request says nothing of the state (as the real activity's)."""
             self.calls["request_authorization"] += 1
-            return Authorization(auth_state="SIGNED", company_state="VERIFIED")
+            return Authorization()
 
         @activity.defn(name="link_vendor")
         async def link_vendor(account: AccountRef) -> None:
@@ -122,6 +126,15 @@ class FakeServices:
             return Networks(
                 statuses={"VISMA": "active", "SCAN": "active"}, scan_address="1572860-0@scan.test"
             )
+
+        @activity.defn(name="register_peppol")
+        async def register_peppol(registration: PeppolRegistration) -> Networks:
+            self.calls["register_peppol"] += 1
+            return Networks(statuses={"PEPPOL": "active"})
+
+        @activity.defn(name="unregister_peppol")
+        async def unregister_peppol(account: AccountRef) -> None:
+            self.calls["unregister_peppol"] += 1
 
         @activity.defn(name="request_bank_network")
         async def request_bank_network(account: AccountRef) -> Networks:
@@ -182,6 +195,8 @@ class FakeServices:
             request_authorization,
             link_vendor,
             open_receiving,
+            register_peppol,
+            unregister_peppol,
             request_bank_network,
             check_networks,
             update_invoicing_addresses,

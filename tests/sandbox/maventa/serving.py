@@ -12,7 +12,9 @@ from fastapi import FastAPI, Request
 from pydantic import SecretStr
 
 from clients.maventa import MaventaClient, MaventaCredentials
+from clients.maventa_operations import COMPANY_SCOPES
 from sandbox.maventa import MaventaSandboxConfig, create_app
+from tests.contracts.recorder import ContractRecorder
 from tests.support import new_business_id, serving
 
 # The names these tests have always used for the shared helpers.
@@ -22,6 +24,7 @@ business_id = new_business_id
 VENDOR_KEY = "test-vendor-key-0001"
 PARTNER_UUID = "00000000-0000-4000-8000-0000000000aa"
 PARTNER_USER_KEY = "test-partner-user-key-0002"
+COMPANY_SCOPE = " ".join(sorted(COMPANY_SCOPES))
 
 
 def sandbox_config(**overrides: Any) -> MaventaSandboxConfig:
@@ -73,6 +76,12 @@ class MaventaSandbox:
             "user_api_key": user_key,
             "name": name,
             "bid": bid,
+            "no_vat": "true",
+            "address1": "Katu 1",
+            "post_code": "00100",
+            "post_office": "Helsinki",
+            "city": "Helsinki",
+            "country": "FI",
             "email": "x@y.z",
         }
         company = await self.http.post("/v1/companies", files={k: (None, v) for k, v in fields.items()})
@@ -80,7 +89,7 @@ class MaventaSandbox:
         creds = MaventaCredentials(company_uuid=company.json()["id"], user_api_key=SecretStr(user_key))
         verified = await self.http.post(
             "/v1/company/authorization",
-            json={"auth_email": "signer@example.invalid", "options": {"kyc": "done"}},
+            json={"auth_email": "signer@example.invalid", "locale": "FI", "options": '{"kyc": "done"}'},
             headers={"Authorization": f"Bearer {await self.token(creds)}"},
         )
         verified.raise_for_status()
@@ -90,7 +99,8 @@ class MaventaSandbox:
         rows = await self.control("POST", f"/companies/{bid}/received-invoices", json=body)
         return [row["id"] for row in rows]
 
-    async def token(self, creds: MaventaCredentials) -> str:
+    async def token(self, creds: MaventaCredentials, scope: str = COMPANY_SCOPE) -> str:
+        """A token with the scopes of the service's company calls, unless others are asked for."""
         response = await self.http.post(
             "/oauth2/token",
             data={
@@ -98,6 +108,7 @@ class MaventaSandbox:
                 "client_id": creds.company_uuid,
                 "client_secret": creds.user_api_key.get_secret_value(),
                 "vendor_api_key": VENDOR_KEY,
+                "scope": scope,
             },
         )
         response.raise_for_status()
@@ -106,20 +117,21 @@ class MaventaSandbox:
 
 @asynccontextmanager
 async def running_sandbox(**overrides: Any) -> AsyncIterator[MaventaSandbox]:
+    """Every answer its API gives these tests must stay in Maventa's OpenAPI (tests/contracts/recorder.py)."""
+    answers = ContractRecorder(requests=False)
     async with (
         serve(create_app(sandbox_config(**overrides))) as url,
-        httpx.AsyncClient(base_url=url, timeout=10) as http,
+        answers.client(base_url=url, timeout=10) as http,
     ):
         yield MaventaSandbox(url=url, http=http)
 
 
 @asynccontextmanager
 async def maventa_client(url: str, **kwargs: Any) -> AsyncIterator[MaventaClient]:
-    client = MaventaClient(url, SecretStr(VENDOR_KEY), timeout_s=kwargs.pop("timeout_s", 10.0), **kwargs)
-    try:
-        yield client
-    finally:
-        await client.aclose()
+    """The client as the service builds it, every request and answer checked against Maventa's OpenAPI."""
+    timeout_s = kwargs.pop("timeout_s", 10.0)
+    async with ContractRecorder().client(timeout=timeout_s) as http:
+        yield MaventaClient(url, SecretStr(VENDOR_KEY), http=http, timeout_s=timeout_s, **kwargs)
 
 
 @dataclass
