@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.bank_network import BANK_NETWORK, BankNetworkActivities
     from activities.link import LinkActivities
     from activities.projection import ProjectionActivities
-    from activities.receiving import ReceivingActivities
+    from activities.receiving import PEPPOL_NETWORK, PEPPOL_REFUSED, ReceivingActivities
     from activities.release import ReleaseActivities
     from domain.banking_days import (
         HELSINKI,
@@ -66,6 +66,7 @@ with workflow.unsafe.imports_passed_through():
         NewAccount,
         NewUser,
         Outcome,
+        PeppolRegistration,
         Projection,
         Release,
         ReleaseSummary,
@@ -107,6 +108,9 @@ KEYS_PATH = "PUT /v1/companies/{company_id}/maventa/api-keys"
 AUTHORIZATION_IN_STEPS = "authorization-in-steps-on-the-maventa-queue"
 """Runs from before this patch keep the one four-request authorize_company activity; newer ones ask in
 single-request steps, every Maventa activity on the rate-limited Maventa queue (docs/operating.md)."""
+PEPPOL_RECEIVING = "peppol-registration-when-receiving-opens"
+"""Runs that opened receiving before this patch registered VISMA and scanning only; newer ones also register
+the company on PEPPOL (and a release unregisters what they registered)."""
 LEFT_IN_MAVENTA = (
     "Received invoices not yet imported stay in the customer's Maventa account (handed back with it)."
 )
@@ -480,7 +484,7 @@ class ConnectionWorkflow:
                 operator=state.networks.get("VISMA"),
                 bank=state.networks.get(BANK_NETWORK),
                 scan=state.networks.get("SCAN"),
-                peppol=state.networks.get("PEPPOL"),
+                peppol=state.networks.get(PEPPOL_NETWORK),
             ),
             scan_address=state.scan_address,
             bank_network=BankNetworkView(
@@ -628,7 +632,7 @@ class ConnectionWorkflow:
 
     async def _authorize(self, request: AuthorizationRequest) -> None:
         """Partner KYC one Maventa request per activity, so the queue's activity rate tracks requests: the
-        state, the request only when none is under way (its answer has the new state), then polling."""
+        state, the request only when none is under way (its answer leaves the state unknown), then polling."""
         check = AuthorizationCheck(account=request.account)
         status: Authorization = await self._run(
             AccountActivities.authorization_status, check, "Is the company verified?", calls_maventa=True
@@ -649,7 +653,8 @@ class ConnectionWorkflow:
             )
 
     async def _open_receiving(self) -> None:
-        """R2 + R7: the operator network and scanning, then the bank-network request with its deadline."""
+        """R2 + R7: the operator network, scanning and PEPPOL, then the bank-network request with its
+        deadline."""
         state = self._state
         account = self._account_ref()
         try:
@@ -665,6 +670,8 @@ class ConnectionWorkflow:
                 state.receiving_opened_at = workflow.now()
                 state.import_mode = ImportMode.NOW
                 state.import_from = state.receiving_opened_at
+            if workflow.patched(PEPPOL_RECEIVING):
+                await self._register_peppol()
             bank = await self._run(
                 BankNetworkActivities.request_bank_network,
                 account,
@@ -686,6 +693,18 @@ class ConnectionWorkflow:
         if bank.statuses.get(BANK_NETWORK) == "active":
             state.bank_network.confirmed_at = requested_at
         self._move_to(ConnectionStatus.RECEIVING)
+
+    async def _register_peppol(self) -> None:
+        state = self._state
+        peppol = await self._run(
+            ReceivingActivities.register_peppol,
+            PeppolRegistration(account=self._account_ref(), business_id=state.company.business_id),
+            "Register the company on PEPPOL",
+            calls_maventa=True,
+        )
+        state.networks.update(peppol.statuses)
+        if state.peppol_registered_at is None and peppol.statuses.get(PEPPOL_NETWORK) != PEPPOL_REFUSED:
+            state.peppol_registered_at = workflow.now()
 
     async def _follow_bank_network(self, *, on_demand: bool) -> None:
         """Check the BANK profile when due (or asked), and connect once it is confirmed; one at a time."""
@@ -749,14 +768,24 @@ class ConnectionWorkflow:
             self._move_to(ConnectionStatus.CONNECTED)
 
     async def _release(self) -> None:
-        """R15 in order: import off in the projection (no new imports), the vendor link removed at Maventa
-        while the key is still there, then every stored secret of the company deleted."""
+        """R15 in order: import off in the projection (no new imports), the PEPPOL registration the service
+        made and the vendor link removed at Maventa while the key is still there, then every stored secret of
+        the company deleted."""
         state = self._state
         release = state.release
         account = state.account
         assert release is not None
         await self._publish()
         try:
+            if state.peppol_registered_at is not None and account.credentials_ref:
+                await self._run(
+                    ReleaseActivities.unregister_peppol,
+                    self._account_ref(),
+                    "Remove the company's PEPPOL registration",
+                    calls_maventa=True,
+                )
+                state.peppol_registered_at = None
+                state.networks.pop(PEPPOL_NETWORK, None)
             if not release.vendor_unlinked and account.company_uuid and account.credentials_ref:
                 await self._run(
                     ReleaseActivities.unlink_vendor,

@@ -304,6 +304,8 @@ class ConnectionState(BaseModel):
     networks: dict[str, str] = Field(default_factory=dict)
     scan_address: str | None = None
     receiving_opened_at: datetime | None = None
+    peppol_registered_at: datetime | None = None
+    """When the service registered the company on PEPPOL; a release unregisters only what it registered."""
     bank_network: BankNetwork = Field(default_factory=BankNetwork)
     addresses_updated_at: datetime | None = None
     import_mode: ImportMode = ImportMode.OFF
@@ -444,6 +446,13 @@ class Authorization(BaseModel):
     @property
     def under_way(self) -> bool:
         return self.auth_state in AUTHORIZATION_UNDER_WAY
+
+
+class PeppolRegistration(BaseModel):
+    """Register the company as a Finnish Peppol participant (0216 with its OVT code, from the business id)."""
+
+    account: AccountRef
+    business_id: str
 
 
 class Networks(BaseModel):

@@ -314,6 +314,7 @@ async def test_release_stops_import_unlinks_forgets_the_keys_and_ends_with_a_sum
     connection_env: WorkflowEnvironment,
 ) -> None:
     async with company_in(connection_env, "CONNECTED") as (handle, fakes):
+        connected = await handle.query(ConnectionWorkflow.account)
         answer = await handle.execute_update(ConnectionWorkflow.release, AGENT_ASKS, id="release-1")
         summary = await handle.result()
         description = await handle.describe()
@@ -326,6 +327,8 @@ async def test_release_stops_import_unlinks_forgets_the_keys_and_ends_with_a_sum
     assert summary.maventa_company_id == view.maventa_company_id and summary.maventa_company_id is not None
     assert "stay in the customer's Maventa account" in summary.message
     assert fakes.calls["unlink_vendor"] == 1 and fakes.forgotten == [summary.company_id]
+    assert connected.networks.peppol == "active" and fakes.calls["register_peppol"] == 1
+    assert fakes.calls["unregister_peppol"] == 1 and view.networks.peppol is None
     releasing, released = fakes.projections[-2:]
     assert (releasing.state, releasing.import_mode) == ("CONNECTED", "off"), "import stops before the unlink"
     assert (released.state, released.credentials_ref) == ("RELEASED", None)
@@ -355,6 +358,7 @@ async def test_a_failed_release_needs_support_and_a_retry_finishes_it(
     assert retried.outcome == Outcome.DONE and retried.state == "RELEASED"
     assert summary.state_before == "LINKED" and summary.vendor_unlinked
     assert [a.action for a in stuck.recent_actions][-1] == "release"
+    assert fakes.calls["unregister_peppol"] == 0, "the customer's own account keeps its own registrations"
 
 
 async def test_releasing_a_company_that_never_had_an_account_touches_nothing_at_maventa(
