@@ -44,10 +44,14 @@ class ReceivingCompany:
             return self.business_id
 
     def imports_automatically(self, received_at: datetime) -> bool:
-        """R10/R12: `now` from the moment it was chosen, `from_date` from the date on, both inclusive."""
+        """R10/R12: `now` from the moment it was chosen, `from_date` from the date on, both inclusive.
+
+        Compared in whole seconds, the precision of Maventa's timestamps (`2016-09-23T09:09:06Z`): an invoice
+        that arrived in the same second as "import now" was chosen reads as received at that second's start
+        and is imported."""
         if not self.receives or self.import_mode == "off":
             return False
-        return self.import_from is None or received_at >= self.import_from
+        return self.import_from is None or received_at >= self.import_from.replace(microsecond=0)
 
 
 def _receiving(row: Company | None) -> ReceivingCompany | None:

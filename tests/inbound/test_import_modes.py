@@ -33,14 +33,21 @@ async def _numbers_in_netvisor(stack: Inbound, company: Receiver) -> set[str]:
 
 
 async def test_now_imports_from_the_moment_of_choosing(stack: Inbound) -> None:
-    chosen = datetime(2026, 3, 2, 10, 15, 30, tzinfo=UTC)
+    """Maventa gives times in whole seconds: an invoice of the second "now" was chosen in is imported,
+    although that second began before the chosen moment."""
+    chosen = datetime(2026, 3, 2, 10, 15, 30, 700000, tzinfo=UTC)
+    second = chosen.replace(microsecond=0)
     company = await stack.company(mode="now", import_from=chosen)
     ids = await _run_round(
         stack,
         company,
-        {"BEFORE": chosen - timedelta(seconds=1), "AT": chosen, "AFTER": chosen + timedelta(seconds=1)},
+        {
+            "BEFORE": second - timedelta(seconds=1),
+            "SAME-SECOND": second,
+            "AFTER": second + timedelta(seconds=1),
+        },
     )
-    assert await _numbers_in_netvisor(stack, company) == {"AT", "AFTER"}
+    assert await _numbers_in_netvisor(stack, company) == {"SAME-SECOND", "AFTER"}
     assert stack.ledger(ids["BEFORE"]) is None, "left for manual transfer, not quarantined or imported"
 
 
