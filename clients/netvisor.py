@@ -13,7 +13,7 @@ from asyncio import Lock
 from collections.abc import Callable
 from datetime import date
 from typing import TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import httpx
 from lxml import etree
@@ -152,8 +152,9 @@ class NetvisorClient:
         body: bytes | None,
     ) -> etree._Element:
         mutating = method != "GET"
-        # The URL is final before signing: the MAC covers it byte for byte (research §2.3).
-        url = f"{self._base_url}/{resource}" + (f"?{urlencode(params)}" if params else "")
+        # Spaces as %20, never "+": the MAC covers the query unescaped (clients/netvisor_auth.py), and a "+"
+        # would read back as itself there but as a space on the server.
+        url = f"{self._base_url}/{resource}" + (f"?{urlencode(params, quote_via=quote)}" if params else "")
         headers = {ORGANISATION_HEADER: organisation_id}
         if body is not None:
             headers["Content-Type"] = "text/xml; charset=utf-8"

@@ -1,8 +1,13 @@
-"""Netvisor's MAC authentication as an httpx.Auth, so every request is signed exactly as it is sent.
+"""Netvisor's MAC authentication as an httpx.Auth, so every request is signed for the URL it is sent to.
 
 Recipe (research/netvisor-api.md §2.2-2.3, HMACSHA256 generation, [C-code] rantalainen, Heltti lineage):
 key = customerKey&partnerKey, message = url&sender&customerId&timestamp&language&organisationId&transactionId&
 timestampUnix&customerKey&partnerKey, both ISO-8859-1, lower-case hex digest. The keys are never sent.
+
+The `url` is the request's URL with its raw query: the parameters as text (`?invoicenumber=Lasku 1/ä`), not
+as percent-escaped on the wire. That is the string the public clients sign (rantalainen joins `key=value` from
+the raw values while its HTTP library escapes them when sending), and why Netvisor says "Scandinavian
+characters in the URL must be ISO-8859-1 for the MAC" (research §2.3): the escapes are undone before the MAC.
 """
 
 import hashlib
@@ -10,6 +15,7 @@ import hmac
 import uuid
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 import httpx
 from pydantic import BaseModel, SecretStr
@@ -55,6 +61,13 @@ def hmac_sha256_mac(fields: MacFields, customer_key: str, partner_key: str) -> s
     return hmac.new(_latin1(key), _latin1(message), hashlib.sha256).hexdigest()
 
 
+def signed_url(url: httpx.URL) -> str:
+    """The URL as the MAC covers it: scheme, host, path and the raw (unescaped) query."""
+    text = f"{url.scheme}://{url.netloc.decode('ascii')}{unquote(url.path)}"
+    query = url.query.decode("ascii")
+    return f"{text}?{unquote(query)}" if query else text
+
+
 def _new_transaction_id() -> str:
     return uuid.uuid4().hex
 
@@ -95,7 +108,7 @@ class NetvisorAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         now = self._clock()
         fields = MacFields(
-            url=str(request.url),
+            url=signed_url(request.url),
             sender=self._sender,
             customer_id=self._customer_id,
             timestamp=netvisor_timestamp(now),

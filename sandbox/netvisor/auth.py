@@ -11,6 +11,7 @@ import hmac
 import re
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import unquote
 
 from fastapi import Depends, Request
 from sqlmodel import select
@@ -49,13 +50,15 @@ KEYS_NOT_VALID = "Integration keys are not valid. Please check the keys specific
 
 
 def _signed_url(request: Request) -> str:
-    """The URL exactly as sent: scheme, Host header, raw path and raw query."""
+    """The URL the MAC covers: scheme, Host header, path and the raw query, its percent-escapes undone (UTF-8)
+    as the public clients sign it (research §2.3: "Scandinavian characters in the URL must be ISO-8859-1 for
+    the MAC"; rantalainen signs `key=value` of the raw values). Kept apart from the client's signer."""
     scope = request.scope
     raw_path = scope.get("raw_path") or scope["path"].encode()
-    query = scope.get("query_string", b"")
+    query = scope.get("query_string", b"").decode("latin-1")
     host = request.headers.get("host", "")
-    url = f"{scope['scheme']}://{host}{raw_path.decode('latin-1')}"
-    return f"{url}?{query.decode('latin-1')}" if query else url
+    url = f"{scope['scheme']}://{host}{unquote(raw_path.decode('latin-1'))}"
+    return f"{url}?{unquote(query)}" if query else url
 
 
 def _check(request: Request, state: SandboxState) -> SignedRequest:

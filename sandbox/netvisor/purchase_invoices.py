@@ -16,12 +16,6 @@ from sqlmodel import col, select
 from starlette.responses import Response
 
 from sandbox.netvisor.auth import AuthenticatedOrganisation
-from sandbox.netvisor.element_order import (
-    PURCHASE_INVOICE,
-    PURCHASE_INVOICE_ATTACHMENT,
-    PURCHASE_INVOICE_LINE,
-    check_order,
-)
 from sandbox.netvisor.envelope import NetvisorFailure, inserted, ok_response
 from sandbox.netvisor.state import SandboxStateDep
 from sandbox.netvisor.tables import PurchaseInvoiceAttachmentRecord, PurchaseInvoiceRecord
@@ -55,7 +49,6 @@ def _lines(invoice: etree._Element) -> list[dict[str, str | None]]:
             continue
         if line.tag != "purchaseinvoiceline":
             raise NetvisorFailure("INVALID_DATA", f"Unknown element <{line.tag}> in <purchaseinvoicelines>")
-        check_order(line, PURCHASE_INVOICE_LINE)
         line_sum = line.find("linesum")
         if line_sum is None or line_sum.get("type") != "brutto":
             raise NetvisorFailure("INVALID_DATA", '<linesum> needs the attribute type="brutto"')
@@ -99,7 +92,6 @@ def _attachments(invoice: etree._Element, source: str | None) -> list[PurchaseIn
             raise NetvisorFailure(
                 "INVALID_DATA", f"Unknown element <{element.tag}> in <purchaseinvoiceattachments>"
             )
-        check_order(element, PURCHASE_INVOICE_ATTACHMENT)
         filename = required_text(element, "filename")
         data = element.find("documentdata")
         # The DTD puts documenttype on documentdata; the one API attachment is the invoice image
@@ -137,7 +129,9 @@ def _attachments(invoice: etree._Element, source: str | None) -> list[PurchaseIn
 def read_purchase_invoice(
     invoice: etree._Element, organisation_id: str
 ) -> tuple[PurchaseInvoiceRecord, list[PurchaseInvoiceAttachmentRecord]]:
-    check_order(invoice, PURCHASE_INVOICE)
+    if invoice.find("valuedate") is None:
+        # "Currently this is needed in order to import purchase invoices" (NV-PI), though the DTD allows none.
+        raise NetvisorFailure("INVALID_DATA", "<purchaseinvoice> is missing the required element <valuedate>")
     if not any(text(invoice, tag) for tag in ("vendorname", "organizationidentifier", "vendorcode")):
         raise NetvisorFailure("INVALID_DATA", "The vendor needs a name, an organisation identifier or a code")
     match_type = text(invoice, "primaryvendormatchtype")

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from contracts.netvisor_dtd import dtd_problems, has_dtd
 from sandbox.netvisor.envelope import NetvisorFailure
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
@@ -41,7 +42,20 @@ def parse_message(body: bytes, content_type: str | None, resource: str) -> etree
     children = [child for child in root if isinstance(child.tag, str)]
     if len(children) != 1 or children[0].tag != resource:
         raise NetvisorFailure("INVALID_DATA", f"<root> must hold exactly one <{resource}>")
+    check_dtd(f"{resource}.nv", root)
     return children[0]
+
+
+def check_dtd(resource: str, root: etree._Element) -> None:
+    """A resource with a published DTD (contracts/netvisor/) takes only documents valid against it; the
+    answer names lxml's first finding. ASSUMPTION: Netvisor's own wording for an invalid document is not
+    public, its category INVALID_DATA is (research §3)."""
+    if not has_dtd(resource):
+        return
+    problems = dtd_problems(resource, root)
+    if problems:
+        dtd = resource.removesuffix(".nv") + ".dtd"
+        raise NetvisorFailure("INVALID_DATA", f"The message does not follow {dtd}: {problems[0]}")
 
 
 def text(parent: etree._Element, tag: str) -> str | None:

@@ -82,3 +82,31 @@ def test_vector_is_the_recipe_in_latin1() -> None:
     key = f"{CUSTOMER_KEY}&{PARTNER_KEY}".encode("latin-1")
 
     assert hmac.new(key, MESSAGE.encode("latin-1"), hashlib.sha256).hexdigest() == EXPECTED_MAC
+
+
+def test_the_mac_covers_the_query_as_text_while_the_wire_carries_it_escaped() -> None:
+    """Netvisor reads the URL's escapes back before the MAC (research §2.3), as the public clients sign it."""
+    auth = NetvisorAuth(
+        sender="Maventa connection",
+        partner_id="PARTNER-1",
+        partner_key=SecretStr(PARTNER_KEY),
+        customer_id="Integraatiokäyttäjä",
+        customer_key=SecretStr(CUSTOMER_KEY),
+        language="FI",
+        transaction_ids=lambda: "TRANSID1714979289123",
+        clock=lambda: datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC),
+    )
+    url = "https://isvapi.netvisor.fi/purchaseinvoicelist.nv?invoicenumber=Lasku%201%2F%C3%A4%2B2"
+    request = next(
+        auth.auth_flow(httpx.Request("GET", url, headers={"X-Netvisor-Organisation-ID": "1967543-8"}))
+    )
+    message = (
+        "https://isvapi.netvisor.fi/purchaseinvoicelist.nv?invoicenumber=Lasku 1/ä+2&Maventa connection"
+        f"&Integraatiokäyttäjä&2024-05-06 07:08:09.123&FI&1967543-8&TRANSID1714979289123&1714979289"
+        f"&{CUSTOMER_KEY}&{PARTNER_KEY}"
+    )
+    key = f"{CUSTOMER_KEY}&{PARTNER_KEY}".encode("latin-1")
+
+    assert request.url.raw_path.endswith(b"invoicenumber=Lasku%201%2F%C3%A4%2B2")
+    expected = hmac.new(key, message.encode("latin-1"), hashlib.sha256).hexdigest()
+    assert request.headers["X-Netvisor-Authentication-MAC"] == expected

@@ -22,6 +22,7 @@ from clients.netvisor_models import (
     PurchaseInvoiceVendor,
     ServiceBillingLine,
 )
+from contracts.netvisor_dtd import dtd_problems, has_dtd
 from sandbox.netvisor import create_app
 from settings import Settings
 from tests.sandbox.netvisor.serving import (
@@ -54,9 +55,17 @@ async def controls(sandbox_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+async def _follows_the_published_dtd(request: httpx.Request) -> None:
+    """Every document the client sends to a resource with a published DTD is valid against it."""
+    resource = request.url.path.rsplit("/", 1)[-1]
+    if request.method == "POST" and has_dtd(resource):
+        assert dtd_problems(resource, await request.aread()) == [], resource
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def make_client(sandbox_url: str) -> AsyncIterator[ClientFactory]:
     made: list[NetvisorClient] = []
+    checked = httpx.AsyncClient(timeout=5.0, event_hooks={"request": [_follows_the_published_dtd]})
 
     def factory(**overrides: Any) -> NetvisorClient:
         options: dict[str, Any] = {
@@ -66,6 +75,7 @@ async def make_client(sandbox_url: str) -> AsyncIterator[ClientFactory]:
             "customer_id": CUSTOMER_ID,
             "customer_key": SecretStr(CUSTOMER_KEY),
             "timeout_s": 5.0,
+            "http": checked,
             **overrides,
         }
         client = NetvisorClient(sandbox_url, **options)
@@ -75,6 +85,7 @@ async def make_client(sandbox_url: str) -> AsyncIterator[ClientFactory]:
     yield factory
     for client in made:
         await client.aclose()
+    await checked.aclose()
 
 
 @pytest.fixture
@@ -245,6 +256,20 @@ async def test_dropped_answer_is_uncertain_although_committed(
     assert [stored["invoice_number"] for stored in await imported(controls, organisation)] == [
         sent.invoice_number
     ]
+
+
+async def test_a_query_with_spaces_slashes_and_umlauts_is_signed_as_netvisor_reads_it(
+    netvisor: NetvisorClient, organisation: str
+) -> None:
+    """The MAC covers the raw query (clients/netvisor_auth.py); the sandbox checks it the same way."""
+    sent = invoice(with_files=False).model_copy(update={"invoice_number": "Lasku 1/ä+2 & Å"})
+    await netvisor.import_purchase_invoice(organisation, sent)
+
+    found = await netvisor.list_purchase_invoices(
+        organisation, begin_date=MAY[0], end_date=MAY[1], invoice_number="Lasku 1/ä+2 & Å"
+    )
+
+    assert [summary.invoice_number for summary in found] == ["Lasku 1/ä+2 & Å"]
 
 
 async def test_timeout_is_uncertain(

@@ -84,7 +84,7 @@ async def test_reused_transaction_id_is_not_unique(
     assert _status(again)[1].startswith("REQUEST_NOT_UNIQUE :: ")
 
 
-async def test_elements_out_of_dtd_order_are_invalid_data(
+async def test_a_message_off_the_published_dtd_is_invalid_data(
     http: httpx.AsyncClient, sandbox_url: str, organisation: str
 ) -> None:
     swapped = (
@@ -103,10 +103,11 @@ async def test_elements_out_of_dtd_order_are_invalid_data(
     )
 
     assert out_of_order.status_code == 400
-    assert _status(out_of_order)[1] == (
-        "INVALID_DATA :: Element <valuedate> is out of order in <purchaseinvoice>: "
-        "it must come before <duedate>"
+    assert _status(out_of_order)[1].startswith(
+        "INVALID_DATA :: The message does not follow purchaseinvoice.dtd: "
+        "line 1: Element purchaseinvoice content does not follow the DTD, expecting (invoicenumber , "
     )
+    assert "got (invoicenumber invoicedate duedate valuedate" in _status(out_of_order)[1]
     assert (
         _status(missing)[1] == "INVALID_DATA :: <purchaseinvoice> is missing the required element <valuedate>"
     )
