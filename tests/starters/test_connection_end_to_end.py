@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from sandbox.netvisor import create_app as create_netvisor_sandbox
 from settings import Settings
+from starters import inbound
 from starters.api.app import create_app
 from store.schema import migrate
 from tests.sandbox.maventa import serving as maventa
@@ -22,6 +23,8 @@ from tests.sandbox.netvisor import serving as netvisor
 from workers.client import connect_temporal
 from workers.dependencies import open_dependencies
 from workers.worker import build_maventa_worker, build_worker
+from workflows.inbox import InboxWorkflow
+from workflows.inbox_models import ReceivedNotice
 
 NETVISOR = {"Authorization": "Bearer e2e-netvisor-token"}
 SUPPORT = {"Authorization": "Bearer e2e-support-token"}
@@ -49,7 +52,8 @@ async def running_stack(temporal_env: WorkflowEnvironment, data_dir: Path) -> As
             api_netvisor_token=SecretStr("e2e-netvisor-token"),
             api_support_token=SecretStr("e2e-support-token"),
             temporal_address=temporal_env.client.service_client.config.target_host,
-            temporal_task_queue=f"e2e-{uuid.uuid4()}",
+            temporal_task_queue=(queue := f"e2e-{uuid.uuid4()}"),
+            inbound_workflow_id=f"maventa-inbox-{queue}",
             maventa_base_url=maventa_sandbox.url,
             maventa_vendor_api_key=SecretStr(maventa.VENDOR_KEY),
             maventa_partner_company_uuid=maventa.PARTNER_UUID,
@@ -162,3 +166,62 @@ async def test_a_company_put_through_the_api_reaches_connected(
     assert listed == [f"maventa-connection-{company_id}"]
     assert company_id in [row["company_id"] for row in support_list["companies"]]
     assert retry_refused.status_code == 409 and "Nothing to retry" in retry_refused.json()["error"]["message"]
+
+
+async def test_a_peppol_invoice_to_a_connected_company_arrives_in_netvisor_exactly_once(
+    temporal_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """Receiving opens with the company registered on PEPPOL (R2), the account view shows it (R9), a Peppol
+    invoice reaches Netvisor once however often the sweep runs, and a release unregisters it (R15)."""
+    company_id = f"e2e-{uuid.uuid4().hex[:8]}"
+    bid = maventa.business_id()
+    path = f"/v1/companies/{company_id}/maventa"
+    async with running_stack(temporal_env, tmp_path) as stack:
+        await stack.api.put(f"/v1/companies/{company_id}", json=company(bid), headers=NETVISOR)
+
+        async def receiving() -> dict[str, Any] | None:
+            view = (await stack.api.get(path, headers=NETVISOR)).json()
+            return view if view["state"] == "RECEIVING" else None
+
+        opened = await eventually(receiving)
+        await stack.maventa.control("POST", f"/companies/{bid}/bank-network/confirm")
+        await stack.api.post(f"/v1/support/companies/{company_id}/bank-network/check", headers=SUPPORT)
+        profiles = (await stack.maventa.control("GET", f"/companies/{bid}"))["profiles"]
+        [arrived] = await stack.maventa.receive(bid, channel="PEPPOL")
+
+        async def in_netvisor() -> list[dict[str, Any]]:
+            rows = (await stack.netvisor.get(f"/_sandbox/companies/{bid}/purchase-invoices")).json()
+            return [row for row in rows if f"Maventa invoice id: {arrived}" in row["comment"]]
+
+        inbox = stack.temporal.get_workflow_handle_for(InboxWorkflow.run, stack.settings.inbound_workflow_id)
+        for rounds in (1, 2):
+            await inbound.wake(stack.temporal, stack.settings, ReceivedNotice(invoice_id=arrived))
+            imported = await eventually(in_netvisor)
+            await eventually(_rounds_done(inbox, rounds))
+        once = await in_netvisor()
+        released = await stack.api.post(
+            f"/v1/support/companies/{company_id}/release", headers=SUPPORT | {"X-Support-User": "tuki.anna"}
+        )
+        after_release = (await stack.maventa.control("GET", f"/companies/{bid}"))["profiles"]
+        refused = await stack.maventa.http.post(
+            f"/_sandbox/companies/{bid}/received-invoices", json={"channel": "PEPPOL"}
+        )
+        await inbox.terminate("test over")
+
+    assert opened["networks"]["peppol"] == "active"
+    peppol = next(p for p in profiles if p["network"] == "PEPPOL")
+    assert (peppol["scheme"], peppol["endpoint_id"]) == ("0216", "0037" + bid.replace("-", ""))
+    assert len(imported) == 1 and len(once) == 1
+    assert released.status_code == 200 and released.json()["state"] == "RELEASED"
+    assert "PEPPOL" not in {p["network"] for p in after_release}
+    assert refused.status_code == 409 and "PEPPOL" in refused.json()["message"]
+
+
+def _rounds_done(inbox: Any, rounds: int) -> Callable[[], Awaitable[bool]]:
+    """Whether the sweep has made this many rounds and has none due."""
+
+    async def check() -> bool:
+        status = await inbox.query(InboxWorkflow.status)
+        return bool(status.rounds >= rounds and not status.wake)
+
+    return check
