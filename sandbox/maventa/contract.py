@@ -33,6 +33,13 @@ def _request_check() -> RequestCheck:
     return RequestCheck(maventa_contract())
 
 
+def _own_pages(request: Request) -> set[str]:
+    """The sandbox's own description pages (FastAPI's /openapi.json, /docs, /redoc), not Maventa's API."""
+    app = request.app
+    pages = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    return {page for page in pages if page}
+
+
 def _check_token(context: SandboxContext, request: Request, method: str, path: str) -> None:
     contract = maventa_contract()
     operation = contract.find(method, path)
@@ -53,7 +60,7 @@ async def enforce(
     context: SandboxContext, request: Request, call_next: Callable[[Request], Awaitable[Response]]
 ) -> Response:
     path = request.url.path
-    if path.startswith(CONTROL_PREFIX) or not context.config.contract_checks:
+    if path.startswith(CONTROL_PREFIX) or path in _own_pages(request) or not context.config.contract_checks:
         return await call_next(request)
     contract = maventa_contract()
     operation = contract.find(request.method, path)

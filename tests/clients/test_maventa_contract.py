@@ -146,3 +146,9 @@ async def test_paths_outside_the_openapi_are_not_found(maventa: MaventaSandbox) 
     wrong_method = await maventa.http.put("/v1/company/vendors", headers=headers)
     assert (singular.status_code, wrong_method.status_code) == (404, 405)
     assert isinstance(httpx.Response(200, content=singular.content).json()["message"], str)
+
+
+async def test_the_sandboxes_own_description_pages_stay_open(maventa: MaventaSandbox) -> None:
+    """FastAPI's /openapi.json and /docs describe the sandbox itself; they are not Maventa's API."""
+    answer = await maventa.http.get("/openapi.json")
+    assert answer.status_code == 200 and "/_sandbox/accounts" in answer.json()["paths"]

@@ -14,6 +14,8 @@ import httpx
 from contracts.maventa_openapi import Call, MaventaContract, maventa_contract
 
 CONTROL_PREFIX = "/_sandbox"
+# FastAPI's pages describing the sandbox itself (sandbox/maventa/contract.py lets them through too).
+SANDBOX_PAGES = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
 class ContractViolation(AssertionError):
@@ -46,7 +48,7 @@ class ContractRecorder:
 
     async def on_response(self, response: httpx.Response) -> None:
         request = response.request
-        if request.url.path.startswith(CONTROL_PREFIX):
+        if request.url.path.startswith(CONTROL_PREFIX) or request.url.path in SANDBOX_PAGES:
             return
         await response.aread()
         call = Call(
