@@ -16,7 +16,8 @@ COPY . .
 RUN pip install --no-deps --no-build-isolation . && rm -rf build && chown -R service:service /app
 
 USER service
-ENV BIND_HOST=0.0.0.0 \
+ENV ENVIRONMENT=production \
+    BIND_HOST=0.0.0.0 \
     DATA_DIR=/home/service/data
 EXPOSE 8700 9464
 CMD ["python", "-m", "workers"]

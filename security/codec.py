@@ -18,6 +18,7 @@ from settings import Settings
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
 _NONCE_BYTES = 12
+_TAG_BYTES = 16
 
 
 class PayloadDecryptionError(ValueError):
@@ -65,6 +66,11 @@ class EncryptionCodec(PayloadCodec):
             raise PayloadDecryptionError(
                 f"payload was encrypted with key id {key_id!r}, which is not in SECRETS_KEY; "
                 "put the key it was written with back in the list"
+            )
+        if len(payload.data) < _NONCE_BYTES + _TAG_BYTES:
+            raise PayloadDecryptionError(
+                f"payload encrypted with key id {key_id!r} is {len(payload.data)} bytes, shorter than any "
+                "encrypted payload"
             )
         try:
             plain = cipher.decrypt(

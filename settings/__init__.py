@@ -6,6 +6,7 @@ The README's configuration table lists the same names.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +15,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
 
+    environment: Literal["dev", "production"] = Field(
+        "dev",
+        description="`production` (the container image's default) refuses to start with a dev default, a "
+        "short token or no SECRETS_KEY (docs/security.md); `dev` is the stack of `make run` and the tests",
+    )
     data_dir: Path = Field(Path("data"), description="Folder for SQLite files and the dev server's state")
     bind_host: str = Field("127.0.0.1", description="Interface every embedded component binds to")
 
@@ -131,11 +137,24 @@ class Settings(BaseSettings):
 
     temporal_ui_origin: str = Field(
         "",
-        description="Origin of the Temporal UI that may call the codec endpoint from the browser; "
-        "default http://127.0.0.1:{temporal_ui_port} and http://localhost:{temporal_ui_port}",
+        description="Origins (scheme://host[:port], comma-separated) of the Temporal UI, the only sites "
+        "whose browsers may call the codec endpoint; default http://127.0.0.1:{temporal_ui_port} and "
+        "http://localhost:{temporal_ui_port}",
+    )
+    api_session_cookie_secure: bool | None = Field(
+        None,
+        description="Send the support session cookie (codec UI) over https only; default true in production, "
+        "false in dev",
+    )
+    api_trusted_proxies: str = Field(
+        "",
+        description="Addresses (comma-separated IPs or networks, e.g. 10.0.0.0/8) of the TLS proxies whose "
+        "X-Forwarded-For/-Proto the API believes; empty believes none",
     )
     api_max_body_bytes: int = Field(
-        25 * 1024 * 1024, description="Largest request body the API accepts (413 above it)"
+        25 * 1024 * 1024,
+        description="Largest request body of any route: a sales invoice with its attachments (413 above it); "
+        "smaller routes have smaller limits (docs/security.md)",
     )
 
     worker_max_cached_workflows: int = Field(
@@ -146,6 +165,22 @@ class Settings(BaseSettings):
     worker_graceful_shutdown_s: float = Field(
         10.0, description="Seconds running activities get to finish when the worker is told to stop"
     )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def session_cookie_secure(self) -> bool:
+        if self.api_session_cookie_secure is not None:
+            return self.api_session_cookie_secure
+        return self.is_production
+
+    @property
+    def temporal_ui_origins(self) -> list[str]:
+        """The Temporal UI calls the codec endpoint from the browser (SPEC §10), so its origins need CORS."""
+        configured = [origin.strip() for origin in self.temporal_ui_origin.split(",") if origin.strip()]
+        return configured or [f"http://{host}:{self.temporal_ui_port}" for host in ("127.0.0.1", "localhost")]
 
     @property
     def store_url(self) -> str:

@@ -42,6 +42,7 @@ from domain.identifiers import (
 )
 from settings import Settings, get_settings
 from starters.api.sales_invoice_requests import (
+    MAX_FILE_BYTES,
     BatchOutcome,
     RouteView,
     SalesInvoiceRequest,
@@ -72,8 +73,6 @@ from workflows.sales_invoice_models import (
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
-"""Maventa's limit per file in a package (research/finnish-einvoicing.md §1.5)."""
 BATCH_CONCURRENCY = 16
 _XML_ENCODING = re.compile(
     rb"""^\s{0,100}<\?xml[^>]{0,400}?\bencoding\s{0,40}=\s{0,40}["']([A-Za-z0-9._-]{1,40})["']"""

@@ -13,12 +13,13 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[str]:
-    """Serve app on 127.0.0.1 and a free port; yields its base URL and stops it afterwards."""
+async def serving(app: FastAPI, config: uvicorn.Config | None = None) -> AsyncIterator[str]:
+    """Serve app (by `config` if given) on 127.0.0.1 and a free port; yields its base URL, then stops."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, access_log=False, lifespan="on"))
+    config = config or uvicorn.Config(app, log_config=None, access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[listener]))
     while not server.started:
         if task.done():

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from devstack.temporal_server import search_attribute_flag
 from settings import Settings
+from settings.safety import Role, unsafe_settings
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -23,11 +24,11 @@ SECRET_SETTINGS = {
 }
 PRODUCTION_ENV = {
     "POSTGRES_PASSWORD": "pg-secret",
-    "SECRETS_KEY": "key",
+    "SECRETS_KEY": "bXktcHJvZHVjdGlvbi1rZXktb2YtMzItYnl0ZXMtLS0=",
     "API_PUBLIC_URL": "https://maventa-connection.example",
-    "API_NETVISOR_TOKEN": "t1",
-    "API_SUPPORT_TOKEN": "t2",
-    "API_WEBHOOK_SECRET": "w",
+    "API_NETVISOR_TOKEN": "netvisor-token-of-thirty-two-characters-or-more",
+    "API_SUPPORT_TOKEN": "support-token-of-thirty-two-characters-or-more",
+    "API_WEBHOOK_SECRET": "webhook-secret-of-thirty-two-characters-or-more",
     "MAVENTA_BASE_URL": "https://ax.maventa.com",
     "MAVENTA_VENDOR_API_KEY": "v",
     "MAVENTA_PARTNER_COMPANY_UUID": "00000000-0000-4000-8000-000000000001",
@@ -40,7 +41,8 @@ PRODUCTION_ENV = {
 }
 NEEDED_BY = {
     "api": {"TEMPORAL_ADDRESS", "DATABASE_URL", "SECRETS_KEY", "BIND_HOST", "API_PUBLIC_URL"}
-    | {"API_NETVISOR_TOKEN", "API_SUPPORT_TOKEN", "API_WEBHOOK_SECRET"},
+    | {"API_NETVISOR_TOKEN", "API_SUPPORT_TOKEN", "API_WEBHOOK_SECRET"}
+    | {"MAVENTA_BASE_URL", "MAVENTA_VENDOR_API_KEY"},
     "worker": {"TEMPORAL_ADDRESS", "DATABASE_URL", "SECRETS_KEY", "BIND_HOST", "API_PUBLIC_URL"}
     | {"API_WEBHOOK_SECRET", "MAVENTA_BASE_URL", "MAVENTA_VENDOR_API_KEY", "MAVENTA_PARTNER_COMPANY_UUID"}
     | {"MAVENTA_PARTNER_USER_API_KEY", "NETVISOR_BASE_URL", "NETVISOR_PARTNER_ID", "NETVISOR_PARTNER_KEY"}
@@ -128,6 +130,17 @@ def test_api_and_worker_get_every_setting_they_need_by_names_settings_knows(serv
         assert settings.temporal_address == "temporal:7233"
         assert settings.store_url.startswith("postgresql+psycopg://")
         assert settings.bind_host == "0.0.0.0"
+
+
+def test_the_image_in_production_accepts_what_compose_gives_each_service(services: dict[str, Any]) -> None:
+    """The image runs with ENVIRONMENT=production (Dockerfile), refusing dev defaults (settings/safety.py)."""
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert re.search(r"^ENV ENVIRONMENT=production\b", dockerfile, re.MULTILINE)
+    roles: dict[str, Role] = {"api": "api", "worker": "worker"}
+    for name, role in roles.items():
+        environment = {key.lower(): value for key, value in services[name]["environment"].items()}
+        settings = Settings(**environment, environment="production")
+        assert unsafe_settings(settings, role) == [], name
 
 
 def test_secrets_come_only_from_the_environment(raw: dict[str, Any]) -> None:

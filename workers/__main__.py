@@ -2,9 +2,11 @@
 
 import asyncio
 import signal
+import sys
 
 from observability.redaction import setting_secrets
 from settings import Settings, get_settings
+from settings.safety import UnsafeSettings
 from workers.logs import configure_logging
 from workers.main import run_worker
 from workers.metrics import WorkerMetrics
@@ -21,4 +23,8 @@ async def serve(settings: Settings) -> None:
 if __name__ == "__main__":
     settings = get_settings()
     configure_logging(settings.log_level, secrets=setting_secrets(settings))
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except UnsafeSettings as unsafe:
+        print(unsafe, file=sys.stderr)
+        raise SystemExit(2) from None

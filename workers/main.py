@@ -5,6 +5,7 @@ import logging
 from contextlib import nullcontext
 
 from settings import Settings
+from settings.safety import refuse_unsafe
 from starters.inbound import start_receiving
 from workers.bytecode import cache_workflow_bytecode
 from workers.client import connect_temporal
@@ -25,7 +26,9 @@ async def run_worker(
 
     On the way up it brings the billing schedule up to date, subscribes Maventa's webhook and starts the inbox
     sweep: all idempotent, so every worker of a fleet may do it. With `metrics`, `/metrics` is served too.
+    Settings production must not serve (settings/safety.py) raise UnsafeSettings before anything starts.
     """
+    refuse_unsafe(settings, "worker")
     cache_workflow_bytecode()
     client = await connect_temporal(settings, runtime=metrics.runtime if metrics else None)
     await ensure_billing_schedule(client, settings)

@@ -58,12 +58,15 @@ InvoiceNumber = Annotated[
 FreeText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=512), AfterValidator(_multi_line)
 ]
-BusinessId = Annotated[str, AfterValidator(normalise_business_id)]
-Iban = Annotated[str, AfterValidator(normalise_iban)]
-Bic = Annotated[str, AfterValidator(normalise_bic)]
-PaymentReference = Annotated[str, AfterValidator(normalise_payment_reference)]
-CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+# Lengths as written by people (spaces, a country prefix) before normalising; the validators check the rest.
+BusinessId = Annotated[str, StringConstraints(max_length=20), AfterValidator(normalise_business_id)]
+Iban = Annotated[str, StringConstraints(max_length=50), AfterValidator(normalise_iban)]
+Bic = Annotated[str, StringConstraints(max_length=15), AfterValidator(normalise_bic)]
+PaymentReference = Annotated[
+    str, StringConstraints(max_length=50), AfterValidator(normalise_payment_reference)
+]
+CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$", max_length=2)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$", max_length=3)]
 
 
 class InvoiceKind(StrEnum):

@@ -1,8 +1,10 @@
 """The API's app factory: settings in, a FastAPI app out; routers are listed in ROUTERS.
 
 To add endpoints: write `starters/api/<area>.py` with
-`router = APIRouter(dependencies=[Depends(netvisor_caller)])` (or `support_caller`), raise `ApiError` for
-refusals, take the Temporal client with `Depends(temporal_client)`, and add the router to ROUTERS.
+`router = APIRouter(dependencies=[Depends(netvisor_caller)], responses=ERROR_RESPONSES)` (or `support_caller`;
+the request gate runs that check before any body is read), raise `ApiError` for refusals, give a route whose
+body may exceed 8 KiB `openapi_extra=body_limit(...)`, take the Temporal client with
+`Depends(temporal_client)`, and add the router to ROUTERS.
 """
 
 from collections.abc import AsyncIterator
@@ -10,9 +12,11 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from security.codec import EncryptionCodec
 from settings import Settings
+from settings.safety import refuse_unsafe
 from starters.api import (
     codec,
     codec_ui,
@@ -26,14 +30,15 @@ from starters.api import (
     webhooks,
 )
 from starters.api.access_log import AccessLogMiddleware
-from starters.api.body_limit import BodyLimitMiddleware
 from starters.api.errors import install_error_handlers
+from starters.api.gate import RequestGate
 from starters.api.temporal import TemporalConnection, TemporalUnavailable
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     codec.router,
     codec_ui.router,
+    codec_ui.signed_in,
     companies.router,
     support.router,
     maventa_account.router,
@@ -46,14 +51,33 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def temporal_ui_origins(settings: Settings) -> list[str]:
-    """The Temporal UI calls the codec endpoint from the browser (SPEC §10), so its origin needs CORS."""
-    if settings.temporal_ui_origin:
-        return [settings.temporal_ui_origin]
-    return [f"http://{host}:{settings.temporal_ui_port}" for host in ("127.0.0.1", "localhost")]
+class CodecCors:
+    """CORS for the codec endpoint only, and only for the Temporal UI's configured origins (SPEC §10): no
+    other site's page may call the API from a browser, with or without the support session's cookie."""
+
+    PATH = "/codec/"
+
+    def __init__(self, app: ASGIApp, origins: list[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app,
+            allow_origins=origins,
+            allow_methods=["POST"],
+            allow_headers=["authorization", "content-type", "x-namespace"],
+            allow_credentials=True,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.PATH):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings) -> FastAPI:
+    """The API for these settings; raises UnsafeSettings for a configuration production must not serve."""
+    refuse_unsafe(settings, "api")
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The API serves even while Temporal is down: /healthz says 503 and the client connects later.
@@ -75,13 +99,8 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=temporal_ui_origins(settings),
-        allow_methods=["POST"],
-        allow_headers=["authorization", "content-type", "x-namespace"],
-        allow_credentials=True,
-    )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api_max_body_bytes)
+    # The last added runs first: request id and access log, CORS (preflights answered there), the gate.
+    app.add_middleware(RequestGate, settings=settings)
+    app.add_middleware(CodecCors, origins=settings.temporal_ui_origins)
     app.add_middleware(AccessLogMiddleware)
     return app

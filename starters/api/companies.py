@@ -14,21 +14,28 @@ from domain.identifiers import InvalidIdentifier, normalise_business_id
 from settings import Settings
 from starters import connection
 from starters.api.auth import netvisor_caller
-from starters.api.errors import ApiError
+from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.temporal import temporal_client
 from workflows.connection_models import AccountView, ActionAnswer, Address, CompanyReport, Modules, Outcome
 from workflows.search_attributes import MAVENTA_STATE
 
-router = APIRouter(prefix="/v1/companies", tags=["companies"], dependencies=[Depends(netvisor_caller)])
+router = APIRouter(
+    prefix="/v1/companies",
+    tags=["companies"],
+    dependencies=[Depends(netvisor_caller)],
+    responses=ERROR_RESPONSES,
+)
 
+COMPANY_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 CompanyId = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="Netvisor's id of the company")
+    str, Path(pattern=COMPANY_ID_PATTERN, max_length=64, description="Netvisor's id of the company")
 ]
 TemporalClient = Annotated[Client, Depends(temporal_client)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
         pattern=r"^[A-Za-z0-9._:-]{1,100}$",
+        max_length=100,
         description="Send the same key when repeating a request, so it is not acted on twice",
     ),
 ]
@@ -38,7 +45,7 @@ class AddressBody(BaseModel):
     street: str = Field(min_length=1, max_length=200)
     post_code: str = Field(min_length=1, max_length=20)
     city: str = Field(min_length=1, max_length=100)
-    country: str = Field("FI", pattern=r"^[A-Z]{2}$")
+    country: str = Field("FI", pattern=r"^[A-Z]{2}$", max_length=2)
 
 
 class ModulesBody(BaseModel):
@@ -49,7 +56,9 @@ class ModulesBody(BaseModel):
 class CompanyBody(BaseModel):
     """The company as Netvisor knows it now; sent when it is founded and whenever it changes."""
 
-    business_id: str = Field(description="Y-tunnus, e.g. 1234567-8 (the check digit is verified)")
+    business_id: str = Field(
+        max_length=20, description="Y-tunnus, e.g. 1234567-8 (the check digit is verified)"
+    )
     name: str = Field(min_length=3, max_length=300)
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
     address: AddressBody

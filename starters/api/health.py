@@ -3,9 +3,10 @@
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from starters.api.errors import ERROR_RESPONSES
 from starters.api.temporal import TemporalConnection
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=ERROR_RESPONSES)
 
 
 class Health(BaseModel):

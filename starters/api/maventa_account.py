@@ -7,6 +7,7 @@ behind: the stored key is deleted again.
 """
 
 import asyncio
+import hashlib
 import re
 import uuid
 from collections.abc import Awaitable
@@ -32,7 +33,7 @@ from starters.api.companies import (
     unavailable,
     unknown_company,
 )
-from starters.api.errors import ApiError
+from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.support import SupportUser, act, store_sessions
 from starters.api.temporal import temporal_client
 from store.database import Sessions, unit_of_work
@@ -48,17 +49,29 @@ from workflows.connection_models import (
     send_only_refusal,
 )
 
-router = APIRouter(prefix="/v1/companies", tags=["companies"], dependencies=[Depends(netvisor_caller)])
+router = APIRouter(
+    prefix="/v1/companies",
+    tags=["companies"],
+    dependencies=[Depends(netvisor_caller)],
+    responses=ERROR_RESPONSES,
+)
 
 TemporalClient = Annotated[Client, Depends(temporal_client)]
 UUID_PATTERN = r"^[A-Za-z0-9-]{8,64}$"
 LINKED_KEY_KIND = USER_API_KEY + ":linked:"
 
 
+def linked_key_kind(attempt: str | None) -> str:
+    """The vault kind of keys given in one request: the same Idempotency-Key gives the same kind (a repeat
+    replaces, not adds), and any key fits the vault's kind column (a digest, not the key itself)."""
+    token = hashlib.sha256(attempt.encode()).hexdigest()[:32] if attempt else uuid.uuid4().hex
+    return LINKED_KEY_KIND + token
+
+
 class ApiKeysBody(BaseModel):
     """An existing account's keys (Maventa: Settings > Company settings > Company information)."""
 
-    company_uuid: str = Field(pattern=UUID_PATTERN, description="The account's company UUID")
+    company_uuid: str = Field(pattern=UUID_PATTERN, max_length=64, description="The account's company UUID")
     user_api_key: SecretStr = Field(min_length=8, max_length=200, description="A user's API key; never shown")
     requested_by: str = Field("netvisor", min_length=1, max_length=200, description="The Netvisor user")
 
@@ -124,7 +137,7 @@ async def checked_keys(
         settings, MaventaCredentials(company_uuid=company_uuid, user_api_key=user_api_key), business_id
     )
     sessions = store_sessions(request)
-    kind = LINKED_KEY_KIND + (attempt or uuid.uuid4().hex)
+    kind = linked_key_kind(attempt)
 
     def store() -> str:
         with unit_of_work(sessions) as session:
@@ -226,14 +239,17 @@ async def set_import(
 
 
 support_router = APIRouter(
-    prefix="/v1/support/companies", tags=["support"], dependencies=[Depends(support_caller)]
+    prefix="/v1/support/companies",
+    tags=["support"],
+    dependencies=[Depends(support_caller)],
+    responses=ERROR_RESPONSES,
 )
 
 
 class SendOnlyBody(BaseModel):
     """The customer's account keys; leave out when the account is linked already."""
 
-    company_uuid: str | None = Field(None, pattern=UUID_PATTERN)
+    company_uuid: str | None = Field(None, pattern=UUID_PATTERN, max_length=64)
     user_api_key: SecretStr | None = Field(None, min_length=8, max_length=200)
 
     @model_validator(mode="after")

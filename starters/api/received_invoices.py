@@ -26,7 +26,9 @@ from clients.maventa import (
 from settings import Settings
 from starters import inbound
 from starters.api.auth import netvisor_caller, support_caller
-from starters.api.errors import ApiError
+from starters.api.companies import CompanyId
+from starters.api.errors import ERROR_RESPONSES, ApiError
+from starters.api.limits import TRANSFER_BODY_BYTES, body_limit
 from starters.api.support import store_sessions
 from starters.inbound import InboxWaker
 from store.database import Sessions, unit_of_work
@@ -34,22 +36,24 @@ from store.received_invoices import QUARANTINED, get_received_invoice, in_netvis
 from workflows.inbox_models import TransferRequest
 
 router = APIRouter(
-    prefix="/v1/companies", tags=["received invoices"], dependencies=[Depends(netvisor_caller)]
+    prefix="/v1/companies",
+    tags=["received invoices"],
+    dependencies=[Depends(netvisor_caller)],
+    responses=ERROR_RESPONSES,
 )
 support_router = APIRouter(
     prefix="/v1/support/companies",
     tags=["support", "received invoices"],
     dependencies=[Depends(support_caller)],
+    responses=ERROR_RESPONSES,
 )
 
 HELSINKI = ZoneInfo("Europe/Helsinki")
 LONGEST_PERIOD_DAYS = 366
 MAVENTA_LOOKUPS_SIDE_BY_SIDE = 8
 
-CompanyId = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="Netvisor's id of the company")
-]
-InvoiceId = Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
+INVOICE_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
+InvoiceId = Annotated[str, Field(pattern=INVOICE_ID_PATTERN, max_length=64)]
 
 
 class Sender(BaseModel):
@@ -242,7 +246,12 @@ async def _known_at_maventa(
     return {invoice.id for invoice in found if invoice is not None}
 
 
-@router.post("/{company_id}/maventa/received-invoices/queue", status_code=202, response_model=TransferAnswer)
+@router.post(
+    "/{company_id}/maventa/received-invoices/queue",
+    status_code=202,
+    response_model=TransferAnswer,
+    openapi_extra=body_limit(TRANSFER_BODY_BYTES),
+)
 async def queue_received_invoices(
     company_id: CompanyId, body: TransferBody, request: Request
 ) -> TransferAnswer:
@@ -273,7 +282,7 @@ async def queue_received_invoices(
 async def quarantine(
     company_id: CompanyId,
     request: Request,
-    after: Annotated[str | None, Query(description="The last id of the previous page")] = None,
+    after: Annotated[str | None, Query(max_length=64, description="The last id of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> QuarantineList:
     """Received invoices set aside because they could not be read or Netvisor rejected them, with why."""
@@ -304,7 +313,7 @@ async def quarantine(
 )
 async def retry_quarantined(
     company_id: CompanyId,
-    invoice_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9._:-]{1,64}$")],
+    invoice_id: Annotated[str, Path(pattern=INVOICE_ID_PATTERN, max_length=64)],
     request: Request,
 ) -> RetryAnswer:
     """Import a quarantined invoice again once its cause is fixed; it returns to quarantine if it fails."""

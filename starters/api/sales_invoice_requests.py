@@ -17,11 +17,17 @@ ATTACHMENTS_LIMIT = 20
 ATTACHMENT_TYPES = frozenset({"pdf", "doc", "xls", "tif", "jpg", "gif", "txt", "xsl", "html", "htm"})
 """The file types Maventa accepts as e-invoice attachments (research/finnish-einvoicing.md §1.5)."""
 
+MAX_FILE_BYTES = 10 * 1024 * 1024
+"""Maventa's limit per file in a package (research/finnish-einvoicing.md §1.5)."""
+MAX_BASE64_CHARS = (MAX_FILE_BYTES + 2) // 3 * 4
+"""A file of MAX_FILE_BYTES in base64."""
+
 INVOICE_KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
 InvoiceKey = Annotated[
     str,
     Field(
         pattern=INVOICE_KEY_PATTERN,
+        max_length=100,
         description="Netvisor's key of the sales invoice; the same key twice is one invoice",
     ),
 ]
@@ -56,11 +62,12 @@ class Attachment(BaseModel):
         str,
         Field(
             pattern=r"^[A-Za-z0-9_][A-Za-z0-9._]{0,46}$",
+            max_length=47,
             description="Letters a-z, digits, '.' and '_', at most 47 characters (Maventa's rule, numbered)",
         ),
         AfterValidator(_attachment_type),
     ]
-    content_base64: str = Field(min_length=1)
+    content_base64: str = Field(min_length=1, max_length=MAX_BASE64_CHARS, description="The file, base64")
 
 
 class SalesInvoiceRequest(BaseModel):
@@ -70,9 +77,13 @@ class SalesInvoiceRequest(BaseModel):
 
     invoice_key: InvoiceKey
     recipient: Recipient
-    finvoice_xml: str | None = Field(None, description="A Finvoice 3.0 document, as Netvisor produced it")
+    finvoice_xml: str | None = Field(
+        None, max_length=MAX_FILE_BYTES, description="A Finvoice 3.0 document, as Netvisor produced it"
+    )
     invoice: SalesInvoice | None = Field(None, description="The invoice, rendered here to Finvoice 3.0")
-    pdf_base64: str | None = Field(None, description="The invoice image (PDF), base64")
+    pdf_base64: str | None = Field(
+        None, max_length=MAX_BASE64_CHARS, description="The invoice image (PDF), base64"
+    )
     attachments: list[Attachment] = Field(default_factory=list, max_length=ATTACHMENTS_LIMIT)
 
     @model_validator(mode="after")

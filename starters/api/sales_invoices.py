@@ -10,7 +10,9 @@ from temporalio.service import RPCError
 from activities.sales_invoice_documents import OutboundDocuments
 from settings import Settings
 from starters.api.auth import netvisor_caller
-from starters.api.errors import ApiError
+from starters.api.companies import CompanyId
+from starters.api.errors import ERROR_RESPONSES, ApiError
+from starters.api.limits import SALES_INVOICE_BODY_BYTES, body_limit
 from starters.api.sales_invoice_requests import (
     INVOICE_KEY_PATTERN,
     BatchAnswer,
@@ -36,11 +38,8 @@ router = APIRouter(
     prefix="/v1/companies/{company_id}/sales-invoices",
     tags=["sales invoices"],
     dependencies=[Depends(netvisor_caller)],
+    responses=ERROR_RESPONSES,
 )
-
-CompanyId = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", description="Netvisor's id of the company")
-]
 
 
 def store_sessions(request: Request) -> Sessions:
@@ -73,7 +72,12 @@ NOT_STARTED = ApiError(
 )
 
 
-@router.post("", status_code=202, response_model=SalesInvoiceAccepted)
+@router.post(
+    "",
+    status_code=202,
+    response_model=SalesInvoiceAccepted,
+    openapi_extra=body_limit(SALES_INVOICE_BODY_BYTES),
+)
 async def send_sales_invoice(
     company_id: CompanyId, body: SalesInvoiceRequest, sending: OutboundDep, response: Response
 ) -> SalesInvoiceAccepted:
@@ -96,7 +100,7 @@ async def send_sales_invoice(
     )
 
 
-@router.post("/batch", response_model=BatchAnswer)
+@router.post("/batch", response_model=BatchAnswer, openapi_extra=body_limit(SALES_INVOICE_BODY_BYTES))
 async def send_sales_invoice_batch(
     company_id: CompanyId, body: SalesInvoiceBatch, sending: OutboundDep
 ) -> BatchAnswer:
@@ -117,7 +121,7 @@ async def send_sales_invoice_batch(
 @router.get("/{invoice_key}", response_model=SalesInvoiceView)
 async def get_sales_invoice(
     company_id: CompanyId,
-    invoice_key: Annotated[str, Path(pattern=INVOICE_KEY_PATTERN)],
+    invoice_key: Annotated[str, Path(pattern=INVOICE_KEY_PATTERN, max_length=100)],
     sessions: Annotated[Sessions, Depends(store_sessions)],
     documents: Annotated[OutboundDocuments, Depends(outbound_documents)],
 ) -> SalesInvoiceView:

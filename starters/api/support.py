@@ -24,12 +24,18 @@ from starters.api.companies import (
     unavailable,
     unknown_company,
 )
+from starters.api.errors import ERROR_RESPONSES
 from starters.api.temporal import temporal_client
 from store.companies import list_companies
 from store.database import Sessions, unit_of_work
 from workflows.connection_models import AccountView, ActionAnswer, ReleaseSummary
 
-router = APIRouter(prefix="/v1/support/companies", tags=["support"], dependencies=[Depends(support_caller)])
+router = APIRouter(
+    prefix="/v1/support/companies",
+    tags=["support"],
+    dependencies=[Depends(support_caller)],
+    responses=ERROR_RESPONSES,
+)
 
 TemporalClient = Annotated[Client, Depends(temporal_client)]
 SUPPORT_USER_PATTERN = r"^[^\x00-\x1f]{1,200}$"
@@ -38,12 +44,15 @@ SupportUser = Annotated[
     Header(
         alias="X-Support-User",
         pattern=SUPPORT_USER_PATTERN,
+        max_length=200,
         description="The customer-service agent asking; recorded in the workflow's history",
     ),
 ]
 OptionalSupportUser = Annotated[
     str | None,
-    Header(alias="X-Support-User", pattern=SUPPORT_USER_PATTERN, description="The agent asking"),
+    Header(
+        alias="X-Support-User", pattern=SUPPORT_USER_PATTERN, max_length=200, description="The agent asking"
+    ),
 ]
 
 
@@ -140,7 +149,9 @@ async def company_status(company_id: CompanyId, client: TemporalClient) -> Compa
 @router.get("")
 async def list_support_companies(
     sessions: Annotated[Sessions, Depends(store_sessions)],
-    state: Annotated[str | None, Query(pattern=r"^[A-Z_]{1,32}$", description="e.g. RECEIVING")] = None,
+    state: Annotated[
+        str | None, Query(pattern=r"^[A-Z_]{1,32}$", max_length=32, description="e.g. RECEIVING")
+    ] = None,
     needs_support: bool | None = None,
     after: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,

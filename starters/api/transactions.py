@@ -25,7 +25,7 @@ from settings import Settings
 from starters.api.auth import netvisor_caller, support_caller
 from starters.api.clock import Now
 from starters.api.companies import CompanyId, unknown_company
-from starters.api.errors import ApiError
+from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.support import store_sessions
 from starters.api.temporal import temporal_client
 from starters.billing import BillingRunStatus, BillingStatus, MonthNotOver, run_billing_now
@@ -34,7 +34,7 @@ from store.companies import get_company
 from store.database import Sessions, unit_of_work
 from store.ledger import count_by_kind
 
-router = APIRouter(tags=["billing"])
+router = APIRouter(tags=["billing"], responses=ERROR_RESPONSES)
 
 MONTH_FORMAT = "a calendar month written YYYY-MM, e.g. 2025-04"
 
@@ -122,7 +122,7 @@ def _read_month(
 )
 async def company_transactions(
     company_id: CompanyId,
-    month: Annotated[str, Query(description="YYYY-MM")],
+    month: Annotated[str, Query(max_length=7, description="YYYY-MM")],
     request: Request,
     sessions: Annotated[Sessions, Depends(store_sessions)],
 ) -> MonthTransactions:
@@ -147,7 +147,7 @@ async def company_transactions(
     responses={200: {"description": "Already billed without failures; nothing started"}},
 )
 async def run_billing(
-    month: Annotated[str, Path(description="YYYY-MM")],
+    month: Annotated[str, Path(max_length=7, description="YYYY-MM")],
     request: Request,
     response: Response,
     client: Annotated[Client, Depends(temporal_client)],

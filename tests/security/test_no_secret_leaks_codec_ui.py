@@ -11,7 +11,7 @@ from devstack.temporal_server import dev_server_command
 from security.codec import EncryptionCodec
 from security.codec_server import encode_payloads
 from settings import Settings
-from starters.api import codec_ui
+from starters.api import support_session
 from starters.api.app import create_app
 
 UI = "http://127.0.0.1:8233"
@@ -48,10 +48,11 @@ async def test_the_ui_decodes_only_for_a_signed_in_agent(tmp_path: Path) -> None
             },
         )
     async with browser(app_settings) as stranger:
-        stranger.cookies.set(codec_ui.COOKIE, "4102444800.forged", domain="127.0.0.1", path="/codec/ui")
+        forgery = "4102444800.forged"
+        stranger.cookies.set(support_session.COOKIE, forgery, domain="127.0.0.1", path="/codec/ui")
         forged = await stranger.post("/codec/ui/decode", json=encrypted)
-        stale = codec_ui.session_value(app_settings, now=0)
-        stranger.cookies.set(codec_ui.COOKIE, stale, domain="127.0.0.1", path="/codec/ui")
+        stale = support_session.session_value(app_settings, now=0)
+        stranger.cookies.set(support_session.COOKIE, stale, domain="127.0.0.1", path="/codec/ui")
         expired = await stranger.post("/codec/ui/decode", json=encrypted)
 
     assert page.status_code == 200 and 'type="password"' in page.text

@@ -188,7 +188,8 @@ async def test_codec_refuses_a_body_that_is_not_payloads(api: str) -> None:
     async with httpx.AsyncClient(base_url=api) as http:
         answer = await http.post("/codec/decode", json={"payloads": [{"data": 7}]}, headers=SUPPORT)
     assert answer.status_code == 422
-    assert answer.json()["error"]["code"] == "invalid_payloads"
+    assert answer.json()["error"]["code"] == "invalid_request"
+    assert "payloads.0.data" in answer.json()["error"]["message"]
 
 
 async def test_temporal_ui_origin_may_call_the_codec(api: str) -> None:

@@ -61,7 +61,7 @@ async def test_the_webhook_refuses_a_wrong_secret_and_acknowledges_the_unknown(s
         )
         assert unknown_invoice.status_code == 200 and unknown_invoice.json()["handled"] is False
         garbage = await api.post(path, content=b"not json", headers={"content-type": "application/json"})
-        assert garbage.status_code == 200
+        assert garbage.status_code == 400 and garbage.json()["error"]["code"] == "invalid_notification"
 
 
 async def _all_in_netvisor(stack: Inbound, company: Receiver, count: int) -> bool:
