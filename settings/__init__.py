@@ -117,7 +117,9 @@ class Settings(BaseSettings):
         90.0, description="After an uncertain Netvisor answer, wait this long before looking the invoice up"
     )
     inbound_webhook_coalesce_s: float = Field(
-        1.0, description="Webhook notices within this window wake the inbox sweep once (per API process)"
+        1.0,
+        description="Webhook notices within this window wake the inbox sweep once, and an invoice's delivery "
+        "check at most twice (per API process)",
     )
     sales_invoice_first_check_s: float = Field(
         60.0, description="Without a webhook, a sent invoice's delivery is first checked after this long"

@@ -49,6 +49,7 @@ from starters.api.sales_invoice_requests import (
     SalesInvoiceView,
     StatusEntry,
 )
+from starters.delivery_notices import DeliveryNotices
 from store.companies import Company, get_company
 from store.database import Sessions, unit_of_work
 from store.sent_invoices import (
@@ -405,9 +406,15 @@ def _default_sessions(store_url: str) -> Sessions:
 
 
 async def notify_delivery_event(
-    client: Client, maventa_invoice_id: str, event: str, *, sessions: Sessions | None = None
+    client: Client,
+    maventa_invoice_id: str,
+    event: str,
+    *,
+    sessions: Sessions | None = None,
+    notices: DeliveryNotices | None = None,
 ) -> bool:
-    """Hand a DOCUMENTS.INVOICE.DELIVERED/FAILED webhook to its invoice's workflow; False if not ours."""
+    """Hand a DOCUMENTS.INVOICE.DELIVERED/FAILED webhook to its invoice's workflow as a hint to ask Maventa
+    (coalesced by `notices` when given); False if the invoice is not ours."""
     if event not in (DELIVERED_EVENT, FAILED_EVENT):
         log.info("ignored Maventa event %s for invoice %s", event, maventa_invoice_id)
         return False
@@ -421,13 +428,20 @@ async def notify_delivery_event(
     if invoice is None:
         return False
     handle = client.get_workflow_handle(workflow_id(invoice.company_id, invoice.invoice_key))
-    try:
-        await handle.signal(
-            SalesInvoiceWorkflow.delivery_event,
-            DeliveryEvent(event=event, maventa_invoice_id=maventa_invoice_id),
-        )
-    except RPCError as error:
-        if error.status != RPCStatusCode.NOT_FOUND:
-            raise
-        log.info("sales invoice %s is no longer followed; %s ignored", invoice.invoice_key, event)
+
+    async def signal() -> None:
+        try:
+            await handle.signal(
+                SalesInvoiceWorkflow.delivery_event,
+                DeliveryEvent(event=event, maventa_invoice_id=maventa_invoice_id),
+            )
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            log.info("sales invoice %s is no longer followed; %s ignored", invoice.invoice_key, event)
+
+    if notices is None:
+        await signal()
+    else:
+        await notices.notify(maventa_invoice_id, signal)
     return True

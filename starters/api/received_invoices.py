@@ -30,6 +30,7 @@ from starters.api.companies import CompanyId
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.limits import TRANSFER_BODY_BYTES, body_limit
 from starters.api.support import store_sessions
+from starters.delivery_notices import DeliveryNotices
 from starters.inbound import InboxWaker
 from store.database import Sessions, unit_of_work
 from store.received_invoices import QUARANTINED, get_received_invoice, in_netvisor, list_quarantined
@@ -350,3 +351,6 @@ async def close_clients(app: FastAPI) -> None:
     waker: InboxWaker | None = getattr(app.state, "inbox_waker", None)
     if waker is not None:
         waker.close()
+    notices: DeliveryNotices | None = getattr(app.state, "delivery_notices", None)
+    if notices is not None:
+        notices.close()

@@ -19,6 +19,7 @@ from starters.api.auth import maventa_webhook
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.limits import WEBHOOK_BODY_BYTES, body_limit
 from starters.api.support import store_sessions
+from starters.delivery_notices import DeliveryNotices
 from starters.inbound import InboxWaker
 from starters.sales_invoices import notify_delivery_event
 from workflows.inbox_models import ReceivedNotice
@@ -59,6 +60,16 @@ def inbox_waker(request: Request) -> InboxWaker:
         window = timedelta(seconds=settings.inbound_webhook_coalesce_s)
         waker = request.app.state.inbox_waker = InboxWaker(window)
     return waker
+
+
+def delivery_notices(request: Request) -> DeliveryNotices:
+    """The API process's coalescer of DELIVERED/FAILED notices, made on first use."""
+    notices: DeliveryNotices | None = getattr(request.app.state, "delivery_notices", None)
+    if notices is None:
+        settings: Settings = request.app.state.settings
+        window = timedelta(seconds=settings.inbound_webhook_coalesce_s)
+        notices = request.app.state.delivery_notices = DeliveryNotices(window)
+    return notices
 
 
 def _json(raw: bytes) -> Any:
@@ -102,7 +113,11 @@ async def maventa_notification(request: Request) -> Acknowledged:
     if notification.event in DELIVERY_EVENTS and notification.invoice_id:
         client = await request.app.state.temporal.client()
         ours = await notify_delivery_event(
-            client, notification.invoice_id, notification.event, sessions=store_sessions(request)
+            client,
+            notification.invoice_id,
+            notification.event,
+            sessions=store_sessions(request),
+            notices=delivery_notices(request),
         )
         if not ours:
             log.warning("delivery event of an unknown sales invoice; acknowledged", extra=extra)
