@@ -1,8 +1,8 @@
 """One sales e-invoice, from upload to delivered or failed (R5): exactly once, and Netvisor is told each step.
 
-The common path costs seven Temporal actions: the start, the upload, the PENDING report, one backstop timer, the
-webhook's signal, the check with Maventa that the webhook prompted, and the final report. The timer doubles
-each time no webhook came (1 min, 2 min, ... capped),
+The common path costs seven Temporal actions: the start, the upload, the PENDING report, one backstop timer,
+the webhook's signal, the check with Maventa that the webhook prompted, and the final report. The timer
+doubles each time no webhook came (1 min, 2 min, ... capped),
 and tracking ends after a bounded time, so the history stays small. docs/outbound.md explains the choices.
 """
 
