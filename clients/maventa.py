@@ -188,6 +188,15 @@ def _timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _invoice_filter(direction: str, start: datetime | None, end: datetime | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"direction": direction}
+    if start is not None:
+        params["received_at_start"] = _timestamp(start)
+    if end is not None:
+        params["received_at_end"] = _timestamp(end)
+    return params
+
+
 class MaventaClient:
     def __init__(
         self,
@@ -279,31 +288,34 @@ class MaventaClient:
     def _auth(token: SecretStr) -> dict[str, str]:
         return {"Authorization": f"Bearer {token.get_secret_value()}", "Accept": "application/json"}
 
+    async def _page(
+        self, creds: MaventaCredentials, operation: Operation, params: dict[str, Any], page: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """One page and the next one's number: X-Next-Page when present, else after a full page (research
+        §2.1, §3)."""
+        response = await self._authed(
+            creds, operation, params={**params, "page": page, "per_page": MAX_PER_PAGE}
+        )
+        batch = response.json()
+        if not isinstance(batch, list):
+            raise MaventaRequestError(
+                f"Maventa {operation.name} answered a {type(batch).__name__}, not a list"
+            )
+        next_page = response.headers.get("X-Next-Page")
+        if next_page is not None:
+            return batch, int(next_page) if next_page.strip() else None
+        return batch, page + 1 if len(batch) >= MAX_PER_PAGE else None
+
     async def _all_pages(
         self, creds: MaventaCredentials, operation: Operation, params: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Every page, by X-Next-Page when present, else until a short page (research §2.1, §3)."""
+        """Every page."""
         items: list[dict[str, Any]] = []
-        page = 1
-        while True:
-            response = await self._authed(
-                creds, operation, params={**params, "page": page, "per_page": MAX_PER_PAGE}
-            )
-            batch = response.json()
-            if not isinstance(batch, list):
-                raise MaventaRequestError(
-                    f"Maventa {operation.name} answered a {type(batch).__name__}, not a list"
-                )
+        page: int | None = 1
+        while page is not None:
+            batch, page = await self._page(creds, operation, params, page)
             items.extend(batch)
-            next_page = response.headers.get("X-Next-Page")
-            if next_page is not None:
-                if not next_page.strip():
-                    return items
-                page = int(next_page)
-            elif len(batch) < MAX_PER_PAGE:
-                return items
-            else:
-                page += 1
+        return items
 
     # account creation (research §2.6)
 
@@ -455,13 +467,23 @@ class MaventaClient:
         received_at_end: datetime | None = None,
     ) -> list[Invoice]:
         """Every invoice in the window, across all pages (the default page is only 10)."""
-        params: dict[str, Any] = {"direction": direction}
-        if received_at_start is not None:
-            params["received_at_start"] = _timestamp(received_at_start)
-        if received_at_end is not None:
-            params["received_at_end"] = _timestamp(received_at_end)
+        params = _invoice_filter(direction, received_at_start, received_at_end)
         rows = await self._all_pages(creds, ops.LIST_INVOICES, params)
         return [Invoice.model_validate(r) for r in rows]
+
+    async def list_invoices_page(
+        self,
+        creds: MaventaCredentials,
+        *,
+        direction: str,
+        received_at_start: datetime,
+        received_at_end: datetime,
+        page: int,
+    ) -> tuple[list[Invoice], int | None]:
+        """One page of up to MAX_PER_PAGE invoices in the window, and the next page's number (None: last)."""
+        params = _invoice_filter(direction, received_at_start, received_at_end)
+        rows, next_page = await self._page(creds, ops.LIST_INVOICES, params, page)
+        return [Invoice.model_validate(r) for r in rows], next_page
 
     async def get_invoice(self, creds: MaventaCredentials, invoice_id: str) -> Invoice:
         response = await self._authed(creds, ops.GET_INVOICE, {"id": invoice_id})

@@ -69,7 +69,8 @@ class Settings(BaseSettings):
     maventa_worker_processes: int = Field(
         1,
         ge=1,
-        description="Worker processes sharing MAVENTA_REQUESTS_PER_SECOND; each spaces its own Maventa "
+        description="Processes sharing MAVENTA_REQUESTS_PER_SECOND: the worker processes plus the API "
+        "processes (the API checks linked keys and lists invoices at Maventa); each spaces its own Maventa "
         "requests evenly at the budget divided by this",
     )
 
@@ -204,8 +205,8 @@ class Settings(BaseSettings):
         return self.maventa_requests_per_second / self.maventa_requests_per_activity
 
     @property
-    def maventa_requests_per_second_per_worker(self) -> float | None:
-        """This worker process's even pace of Maventa requests: its share of the budget."""
+    def maventa_requests_per_second_per_process(self) -> float | None:
+        """This process's (a worker's or the API's) even pace of Maventa requests: its share of the budget."""
         if self.maventa_requests_per_second <= 0:
             return None
         return self.maventa_requests_per_second / self.maventa_worker_processes

@@ -24,27 +24,32 @@ class Dependencies:
     sessions: Sessions
 
 
+def maventa_http(settings: Settings) -> httpx.AsyncClient:
+    """The HTTP client of every Maventa call a process makes, the worker's and the API's alike: measured
+    (latency and failures in `/metrics`) and, with a Maventa request budget, spaced evenly at this process's
+    share of it (clients/pacing.py). One per process, so all its Maventa calls share the one pace."""
+    transport: httpx.AsyncBaseTransport = MeasuredTransport("maventa")
+    pace = settings.maventa_requests_per_second_per_process
+    if pace is not None:
+        transport = PacedTransport(RequestPace(pace), transport)
+    return httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(settings.maventa_timeout_s))
+
+
 @asynccontextmanager
 async def open_dependencies(settings: Settings) -> AsyncIterator[Dependencies]:
     """Build every dependency from settings and close them all when the worker stops.
 
-    The clients send through measured transports: every call's latency and failure is in `/metrics`. With a
-    Maventa request budget, this process's Maventa requests are also spaced evenly (clients/pacing.py).
+    The clients send through measured transports: every call's latency and failure is in `/metrics`; Maventa's
+    are paced as maventa_http says.
     """
-    maventa_transport: httpx.AsyncBaseTransport = MeasuredTransport("maventa")
-    pace = settings.maventa_requests_per_second_per_worker
-    if pace is not None:
-        maventa_transport = PacedTransport(RequestPace(pace), maventa_transport)
-    maventa_http = httpx.AsyncClient(
-        transport=maventa_transport, timeout=httpx.Timeout(settings.maventa_timeout_s)
-    )
+    maventa_client_http = maventa_http(settings)
     netvisor_http = httpx.AsyncClient(
         transport=MeasuredTransport("netvisor"), timeout=httpx.Timeout(settings.netvisor_timeout_s)
     )
     maventa = MaventaClient(
         settings.maventa_base_url,
         settings.maventa_vendor_api_key,
-        http=maventa_http,
+        http=maventa_client_http,
         timeout_s=settings.maventa_timeout_s,
     )
     netvisor = NetvisorClient.from_settings(settings, http=netvisor_http)
@@ -52,6 +57,6 @@ async def open_dependencies(settings: Settings) -> AsyncIterator[Dependencies]:
     try:
         yield Dependencies(settings=settings, maventa=maventa, netvisor=netvisor, sessions=sessions)
     finally:
-        await maventa_http.aclose()
+        await maventa_client_http.aclose()
         await netvisor_http.aclose()
         sessions.dispose()

@@ -21,7 +21,6 @@ from temporalio.client import Client
 from activities.credentials import USER_API_KEY, forget_secret
 from clients.maventa import MaventaClient, MaventaCredentials, MaventaRequestError, MaventaUnavailable
 from domain.banking_days import helsinki_date
-from settings import Settings
 from starters import connection
 from starters.api.auth import netvisor_caller, support_caller
 from starters.api.clock import Now
@@ -34,6 +33,7 @@ from starters.api.companies import (
     unknown_company,
 )
 from starters.api.errors import ERROR_RESPONSES, ApiError
+from starters.api.maventa import fresh_maventa_client
 from starters.api.support import SupportUser, act, store_sessions
 from starters.api.temporal import temporal_client
 from store.database import Sessions, unit_of_work
@@ -94,11 +94,8 @@ def _digits(business_id: str | None) -> str:
     return re.sub(r"\D", "", business_id or "")
 
 
-async def _check_with_maventa(settings: Settings, creds: MaventaCredentials, business_id: str) -> None:
+async def _check_with_maventa(maventa: MaventaClient, creds: MaventaCredentials, business_id: str) -> None:
     """Ask Maventa who these keys are (a fresh client, so no cached token can vouch for a wrong key)."""
-    maventa = MaventaClient(
-        settings.maventa_base_url, settings.maventa_vendor_api_key, timeout_s=settings.maventa_timeout_s
-    )
     try:
         company = await maventa.current_company(creds)
     except MaventaRequestError:
@@ -112,8 +109,6 @@ async def _check_with_maventa(settings: Settings, creds: MaventaCredentials, bus
         raise ApiError(
             503, "maventa_unavailable", "Maventa could not check the keys right now; try again shortly."
         ) from None
-    finally:
-        await maventa.aclose()
     if _digits(company.bid) != _digits(business_id):
         raise ApiError(
             422,
@@ -132,10 +127,8 @@ async def checked_keys(
     attempt: str | None,
 ) -> AccountKeys:
     """Keys Maventa accepted for this business id, stored in the vault under a reference of their own."""
-    settings: Settings = request.app.state.settings
-    await _check_with_maventa(
-        settings, MaventaCredentials(company_uuid=company_uuid, user_api_key=user_api_key), business_id
-    )
+    creds = MaventaCredentials(company_uuid=company_uuid, user_api_key=user_api_key)
+    await _check_with_maventa(fresh_maventa_client(request), creds, business_id)
     sessions = store_sessions(request)
     kind = linked_key_kind(attempt)
 

@@ -17,18 +17,19 @@ from temporalio.service import RPCError
 
 from activities.inbound_companies import ReceivingCompany, company_by_id, credentials
 from clients.maventa import (
+    MAX_PER_PAGE,
     Invoice,
     MaventaClient,
     MaventaCredentials,
     MaventaRequestError,
     MaventaUnavailable,
 )
-from settings import Settings
 from starters import inbound
 from starters.api.auth import netvisor_caller, support_caller
 from starters.api.companies import CompanyId
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.limits import TRANSFER_BODY_BYTES, body_limit
+from starters.api.maventa import close_maventa, maventa_client
 from starters.api.support import store_sessions
 from starters.delivery_notices import DeliveryNotices
 from starters.inbound import InboxWaker
@@ -52,6 +53,7 @@ support_router = APIRouter(
 HELSINKI = ZoneInfo("Europe/Helsinki")
 LONGEST_PERIOD_DAYS = 366
 MAVENTA_LOOKUPS_SIDE_BY_SIDE = 8
+LAST_PAGE = 10_000
 
 INVOICE_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,64}$"
 InvoiceId = Annotated[str, Field(pattern=INVOICE_ID_PATTERN, max_length=64)]
@@ -72,6 +74,11 @@ class ReceivedInvoiceItem(BaseModel):
     currency: str | None
     origin: str | None = Field(description="EXTERNAL or INTERNAL (e-invoice networks) or SCAN (scanning)")
     in_netvisor: bool
+
+
+class ReceivedInvoicePage(BaseModel):
+    invoices: list[ReceivedInvoiceItem] = Field(description=f"Up to {MAX_PER_PAGE} invoices, oldest first")
+    next_page: int | None = Field(description="Pass as `page` for the next page; null on the last page")
 
 
 class TransferBody(BaseModel):
@@ -103,17 +110,6 @@ class QuarantineList(BaseModel):
 class RetryAnswer(BaseModel):
     invoice_id: str
     status: str
-
-
-def maventa_client(request: Request) -> MaventaClient:
-    """The API process's Maventa client, made on first use and closed with the app."""
-    client: MaventaClient | None = getattr(request.app.state, "inbound_maventa", None)
-    if client is None:
-        settings: Settings = request.app.state.settings
-        client = request.app.state.inbound_maventa = MaventaClient(
-            settings.maventa_base_url, settings.maventa_vendor_api_key, timeout_s=settings.maventa_timeout_s
-        )
-    return client
 
 
 async def _receiving_company(sessions: Sessions, company_id: str) -> ReceivingCompany:
@@ -191,25 +187,31 @@ async def _hand_over(request: Request, request_body: TransferRequest) -> None:
         ) from None
 
 
-@router.get("/{company_id}/maventa/received-invoices", response_model=list[ReceivedInvoiceItem])
+@router.get("/{company_id}/maventa/received-invoices", response_model=ReceivedInvoicePage)
 async def received_invoices(
     company_id: CompanyId,
     request: Request,
     start: Annotated[date, Query(alias="from", description="First day, YYYY-MM-DD (Finnish time)")],
     end: Annotated[date, Query(alias="to", description="Last day, YYYY-MM-DD, inclusive")],
-) -> list[ReceivedInvoiceItem]:
-    """Every invoice the company received in the period (R11), with whether it is in Netvisor already."""
+    page: Annotated[int, Query(ge=1, le=LAST_PAGE, description="1 for the first page, then next_page")] = 1,
+) -> ReceivedInvoicePage:
+    """The invoices the company received in the period (R11), a page at a time (one request to Maventa),
+    with whether each is in Netvisor already."""
     first, last = _period(start, end)
     sessions = store_sessions(request)
     company = await _receiving_company(sessions, company_id)
     creds = await credentials(sessions, company)
     try:
-        invoices = await maventa_client(request).list_invoices(
-            creds, direction="RECEIVED", received_at_start=first, received_at_end=last
+        invoices, next_page = await maventa_client(request).list_invoices_page(
+            creds, direction="RECEIVED", received_at_start=first, received_at_end=last, page=page
         )
     except MaventaUnavailable as error:
         raise _maventa_unavailable(error) from None
     imported = await _imported(sessions, company_id, [i.id for i in invoices])
+    return ReceivedInvoicePage(invoices=_items(invoices, imported), next_page=next_page)
+
+
+def _items(invoices: list[Invoice], imported: set[str]) -> list[ReceivedInvoiceItem]:
     return [
         ReceivedInvoiceItem(
             id=invoice.id,
@@ -344,10 +346,8 @@ async def retry_quarantined(
 
 
 async def close_clients(app: FastAPI) -> None:
-    """At shutdown: the Maventa client and the webhook waker made on first use."""
-    client: MaventaClient | None = getattr(app.state, "inbound_maventa", None)
-    if client is not None:
-        await client.aclose()
+    """At shutdown: the Maventa client and the webhook coalescers made on first use."""
+    await close_maventa(app)
     waker: InboxWaker | None = getattr(app.state, "inbox_waker", None)
     if waker is not None:
         waker.close()

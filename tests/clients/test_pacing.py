@@ -88,11 +88,11 @@ def test_a_pace_needs_a_positive_rate() -> None:
         RequestPace(0)
 
 
-def test_each_worker_process_paces_at_its_share_of_the_budget() -> None:
-    assert Settings(maventa_requests_per_second=19.0).maventa_requests_per_second_per_worker == 19.0
+def test_each_process_paces_at_its_share_of_the_budget() -> None:
+    assert Settings(maventa_requests_per_second=19.0).maventa_requests_per_second_per_process == 19.0
     shared = Settings(maventa_requests_per_second=19.0, maventa_worker_processes=4)
-    assert shared.maventa_requests_per_second_per_worker == pytest.approx(4.75)
-    assert Settings().maventa_requests_per_second_per_worker is None
+    assert shared.maventa_requests_per_second_per_process == pytest.approx(4.75)
+    assert Settings().maventa_requests_per_second_per_process is None
 
 
 async def _burst(

@@ -1,9 +1,12 @@
-"""Manual transfer (R11) over HTTP: a month's invoices from Maventa, every page, and the chosen ones moved."""
+"""Manual transfer (R11) over HTTP: a month's invoices from Maventa, a page at a time, and the chosen ones
+moved."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest_asyncio
 from temporalio.client import Client
 
@@ -39,11 +42,10 @@ async def test_a_month_of_250_invoices_is_listed_and_chosen_ones_are_moved(stack
         assert await eventually(lambda: _handled(stack, 253), timeout_s=120)
         assert await stack.in_netvisor(company) == [], "import mode off: nothing goes by itself"
 
-        listed = await api.get(
-            f"/v1/companies/{company.company_id}/maventa/received-invoices", params=JANUARY
-        )
-        assert listed.status_code == 200, listed.text
-        rows = listed.json()
+        path = f"/v1/companies/{company.company_id}/maventa/received-invoices"
+        pages = await _pages(api, path)
+        assert [len(page["invoices"]) for page in pages] == [100, 100, 51]
+        rows = [row for page in pages for row in page["invoices"]]
         assert {row["id"] for row in rows} == {*many, new_year}
         assert not any(row["in_netvisor"] for row in rows)
         first = rows[0]
@@ -73,9 +75,7 @@ async def test_a_month_of_250_invoices_is_listed_and_chosen_ones_are_moved(stack
         assert again.json()["already_in_netvisor"] == [many[0]] and again.json()["queued"] == [many[1]]
         assert await eventually(lambda: _count(stack, company, 4))
 
-        relisted = (
-            await api.get(f"/v1/companies/{company.company_id}/maventa/received-invoices", params=JANUARY)
-        ).json()
+        relisted = [row for page in await _pages(api, path) for row in page["invoices"]]
         assert {row["id"] for row in relisted if row["in_netvisor"]} == {*chosen, many[1]}
     assert february not in {row["id"] for row in rows}
     assert len(await stack.in_netvisor(company)) == 4
@@ -99,7 +99,8 @@ async def test_periods_that_cannot_be_listed_say_why(stack: Inbound) -> None:
             and "398 days" in too_long.json()["error"]["message"]
         )
         leap_year = await api.get(path, params={"from": "2024-01-01", "to": "2024-12-31"})
-        assert leap_year.status_code == 200 and leap_year.json() == []
+        assert leap_year.status_code == 200
+        assert leap_year.json() == {"invoices": [], "next_page": None}
         assert (await api.get(path, params={"from": "2025-01-01"})).status_code == 422
         elsewhere = await api.get(
             f"/v1/companies/{send_only.company_id}/maventa/received-invoices", params=JANUARY
@@ -109,6 +110,18 @@ async def test_periods_that_cannot_be_listed_say_why(stack: Inbound) -> None:
         assert unknown.status_code == 404
         api.headers["Authorization"] = "Bearer wrong"
         assert (await api.get(path, params=JANUARY)).status_code == 401
+
+
+async def _pages(api: httpx.AsyncClient, path: str) -> list[dict[str, Any]]:
+    """Every page of a period's listing, following next_page."""
+    pages: list[dict[str, Any]] = []
+    page: int | None = 1
+    while page is not None:
+        answer = await api.get(path, params={**JANUARY, "page": page})
+        assert answer.status_code == 200, answer.text
+        pages.append(answer.json())
+        page = answer.json()["next_page"]
+    return pages
 
 
 async def _count(stack: Inbound, company: Receiver, count: int) -> bool:

@@ -1,0 +1,60 @@
+"""The API's own Maventa calls keep to the same per-process pace as a worker's: a burst of lookups (the manual
+transfer checks up to 1,000 ids) never takes Maventa over its limit."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+from pydantic import SecretStr
+from starlette.requests import Request
+
+from clients.maventa import MaventaCredentials, MaventaUnavailable
+from settings import Settings
+from starters.api.app import create_app
+from starters.api.maventa import close_maventa, fresh_maventa_client, maventa_client
+from tests.sandbox.maventa.serving import VENDOR_KEY, MaventaSandbox, running_sandbox
+
+BURST = 12
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def maventa() -> AsyncIterator[MaventaSandbox]:
+    async with running_sandbox() as sandbox:
+        yield sandbox
+
+
+async def _burst(maventa: MaventaSandbox, tmp_path: Path, creds: MaventaCredentials, budget: float) -> int:
+    """BURST lookups at once through the API's Maventa clients; how many Maventa refused with 429."""
+    settings = Settings(
+        data_dir=tmp_path,
+        temporal_address="127.0.0.1:1",
+        maventa_base_url=maventa.url,
+        maventa_vendor_api_key=SecretStr(VENDOR_KEY),
+        maventa_requests_per_second=budget,
+    )
+    app = create_app(settings)
+    request = Request({"type": "http", "app": app})
+    clients = [maventa_client(request), fresh_maventa_client(request)]
+    try:
+        answers = await asyncio.gather(
+            *(clients[i % 2].list_profiles(creds) for i in range(BURST)), return_exceptions=True
+        )
+    finally:
+        await close_maventa(app)
+    refused = [a for a in answers if isinstance(a, MaventaUnavailable) and a.status == 429]
+    assert len(refused) == sum(isinstance(a, BaseException) for a in answers), answers
+    return len(refused)
+
+
+async def test_the_apis_maventa_calls_share_the_processs_pace(
+    maventa: MaventaSandbox, tmp_path: Path
+) -> None:
+    _, creds = await maventa.account()
+    await maventa.control("PUT", "/faults", json={"rate_limit_per_s": 10})
+    try:
+        assert await _burst(maventa, tmp_path, creds, budget=0.0) > 0, "unpaced, the burst hits the limit"
+        await asyncio.sleep(1.1)
+        assert await _burst(maventa, tmp_path, creds, budget=8.0) == 0
+    finally:
+        await maventa.control("DELETE", "/faults")
