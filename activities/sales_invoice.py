@@ -84,6 +84,14 @@ def _failure_reason(invoice: Invoice) -> str | None:
     return errors[-1] if errors else None
 
 
+def delivery_outcome(invoice: Invoice) -> DeliveryOutcome:
+    """Where Maventa's own view of a sent invoice leaves its delivery (and why, when it failed)."""
+    status = _maventa_status(invoice)
+    return DeliveryOutcome(
+        status=status, detail=_failure_reason(invoice) if status == DeliveryStatus.FAILED else None
+    )
+
+
 @asynccontextmanager
 async def _alive_while_slow(heartbeat_timeout: timedelta | None) -> AsyncIterator[None]:
     """Heartbeat only once a call runs long: a quick call sends none (no action), a slow one stays alive, and
@@ -197,9 +205,7 @@ class SalesInvoiceActivities:
             raise ApplicationError(
                 f"Maventa was unavailable: {error.message}", type="MaventaUnavailable"
             ) from None
-        status = _maventa_status(invoice)
-        detail = _failure_reason(invoice) if status == DeliveryStatus.FAILED else None
-        return DeliveryOutcome(status=status, detail=detail)
+        return delivery_outcome(invoice)
 
     @activity.defn
     async def report_status(self, report: StatusReport) -> None:

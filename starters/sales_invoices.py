@@ -16,14 +16,13 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from pydantic import ValidationError
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from activities.sales_invoice import sending_refusal
 from activities.sales_invoice_documents import (
@@ -40,7 +39,7 @@ from domain.identifiers import (
     einvoice_address_for,
     normalise_business_id,
 )
-from settings import Settings, get_settings
+from settings import Settings
 from starters.api.sales_invoice_requests import (
     MAX_FILE_BYTES,
     BatchOutcome,
@@ -49,21 +48,16 @@ from starters.api.sales_invoice_requests import (
     SalesInvoiceView,
     StatusEntry,
 )
-from starters.delivery_notices import DeliveryNotices
 from store.companies import Company, get_company
 from store.database import Sessions, unit_of_work
 from store.sent_invoices import (
     SentInvoice,
-    find_by_maventa_invoice_id,
     get_sent_invoice,
     record_status,
     register_sent_invoice,
 )
 from workflows.sales_invoice import SalesInvoiceWorkflow
 from workflows.sales_invoice_models import (
-    DELIVERED_EVENT,
-    FAILED_EVENT,
-    DeliveryEvent,
     DeliveryStatus,
     Route,
     SalesInvoiceInput,
@@ -398,50 +392,3 @@ def sales_invoice_view(
         updated_at=row.updated_at,
         history=[StatusEntry.model_validate(entry) for entry in row.history],
     )
-
-
-@lru_cache
-def _default_sessions(store_url: str) -> Sessions:
-    return Sessions.for_url(store_url)
-
-
-async def notify_delivery_event(
-    client: Client,
-    maventa_invoice_id: str,
-    event: str,
-    *,
-    sessions: Sessions | None = None,
-    notices: DeliveryNotices | None = None,
-) -> bool:
-    """Hand a DOCUMENTS.INVOICE.DELIVERED/FAILED webhook to its invoice's workflow as a hint to ask Maventa
-    (coalesced by `notices` when given); False if the invoice is not ours."""
-    if event not in (DELIVERED_EVENT, FAILED_EVENT):
-        log.info("ignored Maventa event %s for invoice %s", event, maventa_invoice_id)
-        return False
-    sessions = sessions or _default_sessions(get_settings().store_url)
-
-    def find() -> SentInvoice | None:
-        with unit_of_work(sessions) as session:
-            return find_by_maventa_invoice_id(session, maventa_invoice_id)
-
-    invoice = await asyncio.to_thread(find)
-    if invoice is None:
-        return False
-    handle = client.get_workflow_handle(workflow_id(invoice.company_id, invoice.invoice_key))
-
-    async def signal() -> None:
-        try:
-            await handle.signal(
-                SalesInvoiceWorkflow.delivery_event,
-                DeliveryEvent(event=event, maventa_invoice_id=maventa_invoice_id),
-            )
-        except RPCError as error:
-            if error.status != RPCStatusCode.NOT_FOUND:
-                raise
-            log.info("sales invoice %s is no longer followed; %s ignored", invoice.invoice_key, event)
-
-    if notices is None:
-        await signal()
-    else:
-        await notices.notify(maventa_invoice_id, signal)
-    return True

@@ -1,8 +1,7 @@
 """One sales e-invoice, from upload to delivered or failed (R5): exactly once, and Netvisor is told each step.
 
-The common path costs seven Temporal actions: the start, the upload, the PENDING report, one backstop timer,
-the webhook's signal, the check with Maventa that the webhook prompted, and the final report. The timer
-doubles each time no webhook came (1 min, 2 min, ... capped),
+The common path costs six Temporal actions: the start, the upload, the PENDING report, one backstop timer, the
+webhook's signal and the final report. The timer doubles each time no webhook came (1 min, 2 min, ... capped),
 and tracking ends after a bounded time, so the history stays small. docs/outbound.md explains the choices.
 """
 
@@ -31,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
         maventa_uuid,
     )
 
-WEBHOOK_IS_A_HINT = "delivery-webhook-is-a-hint"
 UPLOAD_TIMEOUT = timedelta(minutes=5)
 UPLOAD_HEARTBEAT_TIMEOUT = timedelta(seconds=15)
 """An upload lost with its worker is retried this soon; a quick upload never heartbeats (costs nothing)."""
@@ -74,7 +72,8 @@ class SalesInvoiceWorkflow:
 
     @workflow.signal
     def delivery_event(self, event: DeliveryEvent) -> None:
-        """A Maventa webhook about this invoice; the loop acts on it, and a repeat changes nothing."""
+        """Maventa's answer about this invoice after a webhook: the API asked Maventa before sending it
+        (starters/delivery_notices.py), so it is not the webhook's word; a repeat changes nothing."""
         if self._state.status not in SETTLED:
             self._state.delivery_event = event
 
@@ -130,12 +129,10 @@ class SalesInvoiceWorkflow:
                 await self._change(outcome.status, outcome.detail)
 
     async def _outcome(self) -> DeliveryOutcome:
-        """Maventa's own answer about the invoice. A webhook only says when to ask: anyone who learned the
-        webhook's URL could send one, so it is never taken at its word (runs from before the patch took a
-        delivered webhook at its word; their histories replay that way)."""
+        """A DELIVERED signal is Maventa's own answer (the API asked); a failure or silence is asked of Maventa
+        (the reason)."""
         event, self._state.delivery_event = self._state.delivery_event, None
-        believed = event is not None and event.event == DELIVERED_EVENT
-        if believed and not workflow.patched(WEBHOOK_IS_A_HINT):
+        if event is not None and event.event == DELIVERED_EVENT:
             return DeliveryOutcome(status=DeliveryStatus.DELIVERED)
         assert self._state.maventa_invoice_id is not None
         check = DeliveryCheck(

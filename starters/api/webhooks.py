@@ -18,10 +18,10 @@ from settings import Settings
 from starters.api.auth import maventa_webhook
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.limits import WEBHOOK_BODY_BYTES, body_limit
+from starters.api.maventa import maventa_client
 from starters.api.support import store_sessions
-from starters.delivery_notices import DeliveryNotices
+from starters.delivery_notices import DeliveryNotices, pass_on_delivery_notice
 from starters.inbound import InboxWaker
-from starters.sales_invoices import notify_delivery_event
 from workflows.inbox_models import ReceivedNotice
 
 log = logging.getLogger(__name__)
@@ -112,17 +112,17 @@ async def maventa_notification(request: Request) -> Acknowledged:
         return Acknowledged(handled=True, detail="the inbox sweep will import it")
     if notification.event in DELIVERY_EVENTS and notification.invoice_id:
         client = await request.app.state.temporal.client()
-        ours = await notify_delivery_event(
+        ours = await pass_on_delivery_notice(
             client,
+            maventa_client(request),
+            store_sessions(request),
+            delivery_notices(request),
             notification.invoice_id,
-            notification.event,
-            sessions=store_sessions(request),
-            notices=delivery_notices(request),
         )
         if not ours:
             log.warning("delivery event of an unknown sales invoice; acknowledged", extra=extra)
         return Acknowledged(
-            handled=ours, detail="delivery event passed on" if ours else "unknown invoice; ignored"
+            handled=ours, detail="followed up with Maventa" if ours else "unknown invoice; ignored"
         )
     log.warning("Maventa notification of an unknown event; acknowledged", extra=extra)
     return Acknowledged(detail="unknown event; ignored")

@@ -3,7 +3,7 @@
 import asyncio
 from datetime import timedelta
 
-from starters.delivery_notices import DeliveryNotices, Signal
+from starters.delivery_notices import DeliveryNotices, Look
 
 WINDOW = timedelta(seconds=0.3)
 
@@ -12,9 +12,10 @@ async def test_a_burst_about_one_invoice_is_one_signal_now_and_one_at_the_window
     notices = DeliveryNotices(WINDOW)
     sent: list[str] = []
 
-    def signal_for(invoice_id: str) -> Signal:
-        async def signal() -> None:
+    def signal_for(invoice_id: str, settled: bool = False) -> Look:
+        async def signal() -> bool:
             sent.append(invoice_id)
+            return settled
 
         return signal
 
@@ -27,4 +28,10 @@ async def test_a_burst_about_one_invoice_is_one_signal_now_and_one_at_the_window
     await asyncio.sleep(WINDOW.total_seconds() * 1.5)
     await notices.notify("mv-1", signal_for("mv-1"))
     assert sent == ["mv-1", "mv-2", "mv-1", "mv-1"], "after a quiet window the next notice goes at once"
+    await asyncio.sleep(WINDOW.total_seconds() * 1.5)
+    await notices.notify("mv-1", signal_for("mv-1", settled=True))
+    await notices.notify("mv-1", signal_for("mv-1"))
+    await asyncio.sleep(WINDOW.total_seconds() * 1.5)
+    await notices.notify("mv-1", signal_for("mv-1"))
+    assert sent.count("mv-1") == 4, "once settled, no notice about the invoice is looked at again"
     notices.close()

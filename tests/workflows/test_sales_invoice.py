@@ -1,6 +1,5 @@
 """The delivery workflow's own rules, with stand-in activities: silence, refusal, a failure's reason."""
 
-import asyncio
 import uuid
 from datetime import timedelta
 
@@ -14,7 +13,6 @@ from temporalio.worker import Worker
 
 from workflows.sales_invoice import SalesInvoiceWorkflow
 from workflows.sales_invoice_models import (
-    DELIVERED_EVENT,
     FAILED_EVENT,
     DeliveryCheck,
     DeliveryEvent,
@@ -130,27 +128,3 @@ async def test_a_failed_webhook_is_checked_with_maventa_for_the_reason(
     ]
     assert [r.status for r in stand_ins.reports] == [DeliveryStatus.PENDING, DeliveryStatus.FAILED]
     assert stand_ins.checks == 1
-
-
-async def test_a_delivered_webhook_is_only_a_hint_the_status_is_maventas(
-    temporal_client: Client, task_queue: str
-) -> None:
-    stand_ins = StandIns()
-    async with _worker(temporal_client, task_queue, stand_ins):
-        handle = await temporal_client.start_workflow(
-            SalesInvoiceWorkflow.run, _input(), id=f"sales-invoice-{uuid.uuid4()}", task_queue=task_queue
-        )
-        forged = DeliveryEvent(event=DELIVERED_EVENT, maventa_invoice_id="mv-1")
-        await handle.signal(SalesInvoiceWorkflow.delivery_event, forged)
-        for _ in range(200):
-            if stand_ins.checks:
-                break
-            await asyncio.sleep(0.05)
-        assert (await handle.query(SalesInvoiceWorkflow.state)).status == DeliveryStatus.PENDING
-        stand_ins.delivery = DeliveryOutcome(status=DeliveryStatus.DELIVERED)
-        await handle.signal(SalesInvoiceWorkflow.delivery_event, forged)
-        state = await handle.result()
-
-    assert stand_ins.checks == 2
-    assert [r.status for r in stand_ins.reports] == [DeliveryStatus.PENDING, DeliveryStatus.DELIVERED]
-    assert state.status == DeliveryStatus.DELIVERED
