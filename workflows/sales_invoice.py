@@ -129,8 +129,8 @@ class SalesInvoiceWorkflow:
                 await self._change(outcome.status, outcome.detail)
 
     async def _outcome(self) -> DeliveryOutcome:
-        """A DELIVERED signal is Maventa's own answer (the API asked); a failure or silence is asked of Maventa
-        (the reason)."""
+        """A DELIVERED signal is Maventa's own answer (the API asked); a failure or silence is asked of
+        Maventa (the reason)."""
         event, self._state.delivery_event = self._state.delivery_event, None
         if event is not None and event.event == DELIVERED_EVENT:
             return DeliveryOutcome(status=DeliveryStatus.DELIVERED)
