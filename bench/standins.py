@@ -22,6 +22,7 @@ from workflows.connection_models import (
     Networks,
     NewAccount,
     NewUser,
+    PeppolRegistration,
     Projection,
     StoredCredentials,
 )
@@ -58,6 +59,11 @@ async def link_vendor(account: AccountRef) -> None:
 @activity.defn(name="open_receiving")
 async def open_receiving(account: AccountRef) -> Networks:
     return Networks(statuses={"VISMA": "active", "SCAN": "active"}, scan_address="bench@scan.test")
+
+
+@activity.defn(name="register_peppol")
+async def register_peppol(registration: PeppolRegistration) -> Networks:
+    return Networks(statuses={"PEPPOL": "active"})
 
 
 @activity.defn(name="request_bank_network")
@@ -99,6 +105,7 @@ STANDINS: list[Callable[..., Any]] = [
     authorization_status,
     link_vendor,
     open_receiving,
+    register_peppol,
     request_bank_network,
     check_networks,
     update_invoicing_addresses,
