@@ -17,7 +17,7 @@ def inbound_activities(dependencies: Dependencies) -> list[Callable[..., Any]]:
         dependencies.maventa,
         dependencies.netvisor,
         dependencies.sessions,
-        # Netvisor lists a Finvoice import about a minute after it (research/netvisor-api.md §4.1).
+        # Netvisor lists a Finvoice import about a minute after it (docs/facts/netvisor.md §4.1).
         recheck_after=timedelta(seconds=settings.inbound_recheck_after_s),
     )
     return [queue.read_received_queue, imports.import_received]

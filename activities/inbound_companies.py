@@ -16,7 +16,7 @@ from store.database import Sessions, reading
 from store.vault import get_secret
 
 RECEIVING_STATES = frozenset({"RECEIVING", "CONNECTED", "LINKED"})
-"""Lifecycle states in which received invoices go to Netvisor (SPEC §3); send-only and not-linked companies
+"""Lifecycle states in which received invoices go to Netvisor (§3); send-only and not-linked companies
 import nothing, and the others have no receiving through Netvisor. A step that failed for good (shown as
 NEEDS_SUPPORT) does not stop receiving that is open, so the lifecycle state decides, not the shown one."""
 

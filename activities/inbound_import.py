@@ -1,10 +1,10 @@
-"""Importing a company's received invoices into Netvisor, exactly once (SPEC §4).
+"""Importing a company's received invoices into Netvisor, exactly once (§4).
 
 The received-invoice ledger is the truth. Netvisor's import has no idempotency key, so an invoice whose
 earlier attempt may have reached Netvisor (the ledger still says `importing`) is looked up there before it is
 sent again, and only after Netvisor's list can show it (`recheck_after`; Finvoice imports take about a minute
-to appear, research/netvisor-api.md §4.1). Each company's invoices go one at a time (Netvisor's rule, §1);
-companies of a batch go side by side.
+to appear, docs/facts/netvisor.md §4.1). Each company's invoices go one at a time (Netvisor's rule,
+docs/facts/netvisor.md §1); companies of a batch go side by side.
 
 Outcomes per invoice: imported, already in Netvisor, outside the import mode (acknowledged, left for manual
 transfer), quarantined (unreadable or rejected: set aside for support, acknowledged, never retried by itself)

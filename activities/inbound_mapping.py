@@ -1,4 +1,4 @@
-"""A received invoice as Netvisor's purchase-invoice import takes it (research/netvisor-api.md §4.1).
+"""A received invoice as Netvisor's purchase-invoice import takes it (docs/facts/netvisor.md §4.1).
 
 The parsed document is the source; Maventa's JSON fills what a document leaves out (a seller's name or
 business id). Netvisor takes PDF files only, so other attachments are named in the comment instead.

@@ -1,4 +1,4 @@
-"""Reading Maventa's partner-wide queue of received invoices (research/maventa-api.md §2.3) for one round."""
+"""Reading Maventa's partner-wide queue of received invoices (docs/facts/maventa.md §2.3) for one round."""
 
 import logging
 

@@ -1,4 +1,4 @@
-"""Maventa's webhook for every company of the vendor key, subscribed once (research/maventa-api.md §2.9).
+"""Maventa's webhook for every company of the vendor key, subscribed once (docs/facts/maventa.md §2.9).
 
 The worker calls `ensure_webhook_subscription` at start. A subscription with the same destination and every
 event already in place is kept, so restarts add nothing; a changed secret or URL gets a new subscription.

@@ -1,8 +1,8 @@
 """Sending a sales invoice through Maventa and telling Netvisor how it went (R5).
 
-The upload is safe to retry: Maventa keeps one invoice per `uuid` (research §2.4), and `mark_uploaded` writes
-the billable transaction once. Maventa's 4xx answers and a company whose sending is not allocated are final
-(non-retryable); everything else is tried again.
+The upload is safe to retry: Maventa keeps one invoice per `uuid` (docs/facts/maventa.md §2.4), and
+`mark_uploaded` writes the billable transaction once. Maventa's 4xx answers and a company whose sending is not
+allocated are final (non-retryable); everything else is tried again.
 """
 
 import asyncio

@@ -40,7 +40,8 @@ def upload_package(
     document: bytes, pdf: bytes | None, attachments: list[tuple[str, bytes]]
 ) -> tuple[str, bytes]:
     """The file Maventa is given: the XML alone, or a ZIP of `invoice.xml`, its image `invoice.pdf` (same base
-    name, as Maventa requires) and numbered attachments `1_<name>`, `2_<name>`, ... (research §2.4)."""
+    name, as Maventa requires) and numbered attachments `1_<name>`, `2_<name>`, ...
+    (docs/facts/maventa.md §2.4)."""
     if pdf is None and not attachments:
         return "invoice.xml", document
     buffer = io.BytesIO()

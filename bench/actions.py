@@ -1,4 +1,4 @@
-"""Temporal Cloud actions, counted from workflow histories by Cloud's rules (research/temporal-python.md §D2).
+"""Temporal Cloud actions, counted from workflow histories by Cloud's rules (docs/facts/temporal.md §D2).
 
 The history is the only record every deployment keeps, so cost is read from it rather than from our own
 bookkeeping. What a history does not show is said where it matters: queries and rejected updates leave no

@@ -40,7 +40,7 @@ from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES, MAVENTA_STATE
 MONTH = timedelta(days=30)
 SWEEP_SAMPLE = timedelta(days=1)
 SUGGEST_CONTINUE_AS_NEW_EVENTS = 4096
-"""The server's default history length at which continue-as-new is suggested (research §D1)."""
+"""The server's default history length at which continue-as-new is suggested (docs/facts/temporal.md §D1)."""
 
 
 @dataclass(frozen=True)

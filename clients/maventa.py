@@ -1,4 +1,4 @@
-"""An async client for Maventa's AutoXChange REST API (research/maventa-api.md).
+"""An async client for Maventa's AutoXChange REST API (docs/facts/maventa.md).
 
 The same client serves the sandbox and the real hosts (`https://ax-stage.maventa.com`, `https://ax.maventa.com`):
 only `base_url` and the vendor key change. It raises typed errors that say whether a retry can help and never
@@ -71,8 +71,8 @@ TOKEN_EXPIRED = "token_expired"
 PROFILE_REGISTERED = "profile_name_conflict"
 # DELETE /v1/company/profiles/{id} 409 "profile_deletion_not_allowed".
 PROFILE_DELETION_NOT_ALLOWED = "profile_deletion_not_allowed"
-# Finnish Peppol participants: EAS 0216 (OVTcode) with the company's OVT code (research/finnish-einvoicing.md
-# §2.6); Maventa's own example profile list for a Peppol registration (research/maventa-api.md §2.7, S9).
+# Finnish Peppol participants: EAS 0216 (OVTcode) with the company's OVT code (docs/facts/einvoicing.md §2.6);
+# Maventa's own example profile list for a Peppol registration (docs/facts/maventa.md §2.7).
 PEPPOL_NETWORK = "PEPPOL"
 PEPPOL_SCHEME = "0216"
 PEPPOL_PROFILES = ["INVOICE_AND_CREDIT_NOTE"]
@@ -117,7 +117,7 @@ class MaventaUnauthorized(MaventaRequestError):
 
 
 class MaventaBusinessIdTaken(MaventaRequestError):
-    """The business id already has a Maventa account ("BID ALREADY TAKEN", research §2.6, S11)."""
+    """The business id already has a Maventa account ("BID ALREADY TAKEN", docs/facts/maventa.md §2.6)."""
 
 
 @dataclass
@@ -141,7 +141,7 @@ def _retry_after(value: str | None) -> float | None:
 
 
 def _error_body(response: httpx.Response) -> tuple[str | None, str, list[str]]:
-    """Maventa's `{code, message, details}`; `details` may be a string (research §3, S15)."""
+    """Maventa's `{code, message, details}`; `details` may be a string (docs/facts/maventa.md §3)."""
     try:
         body = response.json()
     except ValueError:
@@ -182,7 +182,7 @@ def _error_for(response: httpx.Response, what: str) -> MaventaError:
 
 
 def _timestamp(value: datetime) -> str:
-    """UTC ISO-8601 as Maventa writes it (research §0)."""
+    """UTC ISO-8601 as Maventa writes it (docs/facts/maventa.md §0)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -291,8 +291,8 @@ class MaventaClient:
     async def _page(
         self, creds: MaventaCredentials, operation: Operation, params: dict[str, Any], page: int
     ) -> tuple[list[dict[str, Any]], int | None]:
-        """One page and the next one's number: X-Next-Page when present, else after a full page (research
-        §2.1, §3)."""
+        """One page and the next one's number: X-Next-Page when present, else after a full page
+        (docs/facts/maventa.md §2.1, §3)."""
         response = await self._authed(
             creds, operation, params={**params, "page": page, "per_page": MAX_PER_PAGE}
         )
@@ -317,7 +317,7 @@ class MaventaClient:
             items.extend(batch)
         return items
 
-    # account creation (research §2.6)
+    # account creation (docs/facts/maventa.md §2.6)
 
     async def create_user(self, email: str, first_name: str, last_name: str) -> SecretStr:
         body = {
@@ -520,7 +520,7 @@ class MaventaClient:
         recipient_operator: str,
         document_format: str | None = None,
     ) -> Invoice:
-        """Uploads an XML or a ZIP once per `uuid` (research §2.4, S10).
+        """Uploads an XML or a ZIP once per `uuid` (docs/facts/maventa.md §2.4).
 
         The OpenAPI documents only 201 for the upload; the `uuid` is the invoice's own id ("Unique invoice
         uuid, generated automatically if not specified"). A repeated `uuid` is an invalid request, so any
@@ -566,13 +566,13 @@ class MaventaClient:
         return Notification.model_validate(response.json())
 
     async def list_notifications(self, creds: MaventaCredentials) -> list[Notification]:
-        """The company's webhook subscriptions (research §2.9), so a subscription is made only once."""
+        """The company's webhook subscriptions (docs/facts/maventa.md §2.9), so one is made only once."""
         response = await self._authed(creds, ops.LIST_NOTIFICATIONS)
         return [Notification.model_validate(row) for row in response.json()]
 
     async def received_events(
         self, partner: MaventaCredentials, state: str = "CREATED"
     ) -> list[InvoiceEvent]:
-        """The partner-wide queue of received invoices, every page (research §2.3)."""
+        """The partner-wide queue of received invoices, every page (docs/facts/maventa.md §2.3)."""
         rows = await self._all_pages(partner, ops.RECEIVED_EVENTS, {"state": state})
         return [InvoiceEvent.model_validate(r) for r in rows]

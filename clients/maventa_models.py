@@ -213,8 +213,8 @@ class Invoice(MaventaModel):
     date: str | None = None
     date_due: str | None = None
     source_format: str | None = None
-    sum: float | None = None  # "Invoice sum" (S1)
-    sum_tax: float | None = None  # "Invoice sum with tax" (S1)
+    sum: float | None = None  # "Invoice sum" (the OpenAPI)
+    sum_tax: float | None = None  # "Invoice sum with tax" (the OpenAPI)
     currency: str | None = None
     origin: str | None = None  # INTERNAL | EXTERNAL | SCAN
     origin_type: str | None = None  # SCAN_PDF | SCAN_PAPER | AUTOSCAN | SCAN

@@ -2,10 +2,10 @@
 
 One Netvisor integration (partner id/key plus one customer id/key) acts for each company through the
 `X-Netvisor-Organisation-ID` header. ASSUMPTION: that is how an internal Netvisor service authenticates; a
-public integration has one customer key per company (research/netvisor-api.md §2.1).
-Netvisor wants one message at a time per customer environment (research §1 Concurrency), so calls for the same
-organisation are serialised here; other processes can still overlap, which Netvisor answers as a retryable
-error.
+public integration has one customer key per company (docs/facts/netvisor.md §2.1).
+Netvisor wants one message at a time per customer environment (docs/facts/netvisor.md §1), so calls for the
+same organisation are serialised here; other processes can still overlap, which Netvisor answers as a
+retryable error.
 """
 
 import weakref
@@ -80,7 +80,7 @@ class NetvisorClient:
         self._secrets = [
             key.get_secret_value() for key in (partner_key, customer_key) if key.get_secret_value()
         ]
-        # Netvisor asks for at least 120 s (research §1 Timeouts).
+        # Netvisor asks for at least 120 s (docs/facts/netvisor.md §1 Timeouts).
         self._timeout = httpx.Timeout(timeout_s)
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=self._timeout)

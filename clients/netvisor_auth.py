@@ -1,13 +1,14 @@
 """Netvisor's MAC authentication as an httpx.Auth, so every request is signed for the URL it is sent to.
 
-Recipe (research/netvisor-api.md §2.2-2.3, HMACSHA256 generation, [C-code] rantalainen, Heltti lineage):
+Recipe (docs/facts/netvisor.md §2.2-2.3, HMACSHA256 generation, [C-code] rantalainen, Heltti lineage):
 key = customerKey&partnerKey, message = url&sender&customerId&timestamp&language&organisationId&transactionId&
 timestampUnix&customerKey&partnerKey, both ISO-8859-1, lower-case hex digest. The keys are never sent.
 
 The `url` is the request's URL with its raw query: the parameters as text (`?invoicenumber=Lasku 1/ä`), not
 as percent-escaped on the wire. That is the string the public clients sign (rantalainen joins `key=value` from
 the raw values while its HTTP library escapes them when sending), and why Netvisor says "Scandinavian
-characters in the URL must be ISO-8859-1 for the MAC" (research §2.3): the escapes are undone before the MAC.
+characters in the URL must be ISO-8859-1 for the MAC" (docs/facts/netvisor.md §2.3): the escapes are undone
+before the MAC.
 """
 
 import hashlib
@@ -77,7 +78,7 @@ def _utc_now() -> datetime:
 
 
 def netvisor_timestamp(moment: datetime) -> str:
-    """UTC in ANSI form with milliseconds, e.g. `2008-07-24 15:49:12.221` (research §2.2)."""
+    """UTC in ANSI form with milliseconds, e.g. `2008-07-24 15:49:12.221` (docs/facts/netvisor.md §2.2)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
@@ -120,7 +121,7 @@ class NetvisorAuth(httpx.Auth):
         mac = hmac_sha256_mac(
             fields, self._customer_key.get_secret_value(), self._partner_key.get_secret_value()
         )
-        # Customer ids may hold non-ASCII text (research §2.1); headers travel as ISO-8859-1.
+        # Customer ids may hold non-ASCII text (docs/facts/netvisor.md §2.1); headers travel as ISO-8859-1.
         request.headers.encoding = "iso-8859-1"
         request.headers["X-Netvisor-Authentication-Sender"] = fields.sender
         request.headers["X-Netvisor-Authentication-CustomerId"] = fields.customer_id

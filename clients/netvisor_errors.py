@@ -1,6 +1,6 @@
 """Typed Netvisor failures that say whether a retry can help; messages never carry keys."""
 
-# FAILED categories that describe Netvisor's own trouble, not the request (research/netvisor-api.md §3).
+# FAILED categories that describe Netvisor's own trouble, not the request (docs/facts/netvisor.md §3).
 TRANSIENT_CODES = frozenset({"TECHNICAL_ERROR", "SYSTEM_MAINTANANCE"})
 
 

@@ -45,7 +45,7 @@ class PurchaseInvoiceAttachmentFile(BaseModel):
 
 
 class PurchaseInvoiceImport(BaseModel):
-    """One received invoice as purchaseinvoice.nv takes it (research/netvisor-api.md §4.1).
+    """One received invoice as purchaseinvoice.nv takes it (docs/facts/netvisor.md §4.1).
 
     `maventa_invoice_id` travels in the `comment` element: free text that Netvisor shows to the user and
     never uses for matching or payment, unlike `ourreference`, `agreementidentifier` (real invoice data)
@@ -79,7 +79,7 @@ class PurchaseInvoiceImport(BaseModel):
 
 
 class PurchaseInvoiceSummary(BaseModel):
-    """One row of purchaseinvoicelist.nv (research/netvisor-api.md §4.3)."""
+    """One row of purchaseinvoicelist.nv (docs/facts/netvisor.md §4.3)."""
 
     netvisor_key: int
     invoice_number: str

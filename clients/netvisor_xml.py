@@ -1,7 +1,7 @@
 """Netvisor's XML both ways: requests in the resource's element order, answers into typed values.
 
 Request XML is lower-case and starts with <root> without a declaration; answers are PascalCase under <Root>
-with <ResponseStatus> first and decimal commas (research/netvisor-api.md §1, §3).
+with <ResponseStatus> first and decimal commas (docs/facts/netvisor.md §1, §3).
 """
 
 import base64
@@ -22,7 +22,7 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Tru
 
 
 def netvisor_decimal(value: Decimal) -> str:
-    """Netvisor writes decimals with a comma (research §1); the sandbox reads either separator."""
+    """Netvisor writes decimals with a comma (docs/facts/netvisor.md §1); the sandbox reads either one."""
     return format(value, "f").replace(".", ",")
 
 
@@ -79,14 +79,14 @@ def _attachment(
 
 
 def purchase_invoice_xml(invoice: PurchaseInvoiceImport) -> bytes:
-    """purchaseinvoice.nv in the DTD's order (research §4.1, xi-netvisor purchaseinvoice.dtd)."""
+    """purchaseinvoice.nv in the DTD's order (docs/facts/netvisor.md §4.1, contracts/netvisor/)."""
     root = etree.Element("root")
     element = etree.SubElement(root, "purchaseinvoice")
     has_files = invoice.image_pdf is not None or bool(invoice.attachments)
     vendor = invoice.vendor
     _add(element, "invoicenumber", invoice.invoice_number)
     _add(element, "invoicedate", _ansi(invoice.invoice_date), format="ansi")
-    # Files are imported only with invoicesource=finvoice (research §4.1).
+    # Files are imported only with invoicesource=finvoice (docs/facts/netvisor.md §4.1).
     _add(element, "invoicesource", "finvoice" if has_files else None)
     _add(element, "valuedate", _ansi(invoice.value_date or invoice.invoice_date), format="ansi")
     _add(element, "duedate", _ansi(invoice.due_date), format="ansi")
@@ -187,7 +187,7 @@ def parse_answer(body: bytes) -> NetvisorAnswer:
         raise ValueError("answer has no <ResponseStatus>")
     if statuses[0].upper() == "OK":
         return NetvisorAnswer(ok=True, code=None, message="", root=root)
-    # The second Status reads "CATEGORY :: message[ :: detail]" (research §3).
+    # The second Status reads "CATEGORY :: message[ :: detail]" (docs/facts/netvisor.md §3).
     detail = statuses[1] if len(statuses) > 1 else ""
     code, separator, message = detail.partition(" :: ")
     if not separator:
@@ -207,7 +207,7 @@ def _text(element: etree._Element, tag: str) -> str:
 
 
 def parse_purchase_invoice_list(root: etree._Element) -> list[PurchaseInvoiceSummary]:
-    """Lenient: any field may be empty or carry attributes (research §9)."""
+    """Lenient: any field may be empty or carry attributes (docs/facts/netvisor.md §9)."""
     return [
         PurchaseInvoiceSummary(
             netvisor_key=int(_text(item, "NetvisorKey")),

@@ -33,7 +33,7 @@ ERROR_SCHEMA = "API_Entities_Error"
 # for any endpoint; the operations document only some of them.
 _ALIAS = re.compile(r"Alias for ([a-z:_, ]+)")
 # Invoice details in a document format come back as the document itself, not as the JSON details the operation
-# describes (research/maventa-api.md §2.2, S6); the OpenAPI lists only json and xml renderings of the details.
+# describes (docs/facts/maventa.md §2.2); the OpenAPI lists only json and xml renderings of the details.
 DOCUMENT_RETURN_FORMATS_EXCEPT = frozenset({"EXTENDED_DETAILS"})
 
 

@@ -9,7 +9,7 @@ Rules:
 - Volume pricing: the month's count decides the unit price of every unit of that month, not only of the units
   above a tier edge. A tier's `up_to` is inclusive. By default the count is the company's electronic
   transactions of all kinds together, because Netvisor prices Maventa transactions by "the monthly number of
-  electronic transactions" (research/netvisor-api.md §7); a kind can set `tier_basis = "kind"` to be tiered by
+  electronic transactions" (docs/facts/netvisor.md §7); a kind can set `tier_basis = "kind"` to be tiered by
   its own count instead.
 - Money is Decimal throughout (TOML numbers are read as Decimal, never float); line totals are rounded to the
   cent, half up, and the month's total is the sum of the line totals.

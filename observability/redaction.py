@@ -1,6 +1,6 @@
 """The last line of defence against a secret in a log line: known secret values and credential shapes masked.
 
-The code never logs secrets on purpose (SPEC §10); this catches the accident, e.g. an exception whose text
+The code never logs secrets on purpose (§10); this catches the accident, e.g. an exception whose text
 carries an Authorization header or a form with `client_secret=...`.
 """
 

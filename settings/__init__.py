@@ -181,7 +181,7 @@ class Settings(BaseSettings):
 
     @property
     def temporal_ui_origins(self) -> list[str]:
-        """The Temporal UI calls the codec endpoint from the browser (SPEC §10), so its origins need CORS."""
+        """The Temporal UI calls the codec endpoint from the browser (§10), so its origins need CORS."""
         configured = [origin.strip() for origin in self.temporal_ui_origin.split(",") if origin.strip()]
         return configured or [f"http://{host}:{self.temporal_ui_port}" for host in ("127.0.0.1", "localhost")]
 

@@ -136,7 +136,7 @@ def _sent_invoice(sessions: Sessions, company_id: str, invoice_key: str) -> Sent
 
 
 async def sending_company(outbound: Outbound, company_id: str) -> Company:
-    """The company, if its sending is allocated (SPEC §5); otherwise SendingNotAllocated says why."""
+    """The company, if its sending is allocated (§5); otherwise SendingNotAllocated says why."""
     company = await asyncio.to_thread(_read_company, outbound.sessions, company_id)
     refusal = sending_refusal(company_id, company)
     if refusal is not None:

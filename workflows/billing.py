@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
 WORKFLOW_ID_PREFIX = "billing-"
 PAGE_TIMEOUT = timedelta(seconds=60)
 BILL_TIMEOUT = timedelta(seconds=150)
-"""Netvisor gets 120 s per call (research/netvisor-api.md §1), plus the store's work around it."""
+"""Netvisor gets 120 s per call (docs/facts/netvisor.md §1), plus the store's work around it."""
 READ_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 BILL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=2), maximum_attempts=8

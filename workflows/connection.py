@@ -1,4 +1,4 @@
-"""One Netvisor company's Maventa connection, from founding to leaving (SPEC §3): a durable entity workflow.
+"""One Netvisor company's Maventa connection, from founding to leaving (§3): a durable entity workflow.
 
 The main loop reconciles the state to what Netvisor reports and what was asked for, one step at a time
 (provision, open receiving, follow the bank network, update addresses), then rests. It only sets a timer

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 
 class ConnectionStatus(StrEnum):
-    """Where a company is in its Maventa lifecycle (SPEC §3); NEEDS_SUPPORT is shown on top, see below."""
+    """Where a company is in its Maventa lifecycle (§3); NEEDS_SUPPORT is shown on top, see below."""
 
     NO_CONNECTION = "NO_CONNECTION"
     PROVISIONING = "PROVISIONING"
@@ -73,7 +73,7 @@ and send-only (R14) from an existing account, and release (R15) from anywhere; L
 for the same link."""
 
 IMPORTING = frozenset({ConnectionStatus.RECEIVING, ConnectionStatus.CONNECTED, ConnectionStatus.LINKED})
-"""The states whose received invoices go to Netvisor (SPEC §3), so the only ones with an import mode."""
+"""The states whose received invoices go to Netvisor (§3), so the only ones with an import mode."""
 
 LINKABLE = frozenset(
     {

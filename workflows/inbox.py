@@ -1,4 +1,4 @@
-"""The inbox sweep: every received invoice of every company linked to the vendor key, into Netvisor (SPEC §4).
+"""The inbox sweep: every received invoice of every company linked to the vendor key, into Netvisor (§4).
 
 One workflow reads Maventa's partner-wide queue of received-invoice events, so discovery costs the same for
 100,000 idle companies as for one. A round runs when Maventa's webhook says something arrived, when someone

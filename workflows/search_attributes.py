@@ -1,4 +1,4 @@
-"""Custom search attributes (SPEC §3): registered by the dev server at start, by operators in production."""
+"""Custom search attributes (§3): registered by the dev server at start, by operators in production."""
 
 from temporalio.common import SearchAttributeKey
 

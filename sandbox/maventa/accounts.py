@@ -53,7 +53,7 @@ def add_receiving_profiles(session: Session, company: Company) -> None:
 
 
 def seed_partner(session: Session, config: MaventaSandboxConfig) -> None:
-    """Netvisor's own Maventa account, holding the vendor key (SPEC §8.1, settings maventa_partner_*)."""
+    """Netvisor's own Maventa account, holding the vendor key (§8.1, settings maventa_partner_*)."""
     if session.get(Company, config.partner_company_uuid) is not None:
         return
     user_key = config.partner_user_api_key.get_secret_value()

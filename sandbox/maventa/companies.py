@@ -1,4 +1,7 @@
-"""Accounts for customers: users, partner lookups, companies, KYC, the vendor link (research §2.5, §2.6)."""
+"""Accounts for customers: users, partner lookups, companies, KYC, the vendor link.
+
+Facts: docs/facts/maventa.md §2.5, §2.6.
+"""
 
 import json
 from typing import Annotated, Any
@@ -30,7 +33,7 @@ from sandbox.maventa.tokens import (
 from sandbox.maventa.views import authorization_view, compact
 
 router = APIRouter()
-# S1 allows FI|SE|NO|DK|NL; S3 adds EE, BE, DE and (experimental) IT (research §2.6).
+# FI, SE, NO, DK, NL, EE, BE and DE, with IT experimental (docs/facts/maventa.md §2.6, the OpenAPI).
 COUNTRIES = {"FI", "SE", "NO", "DK", "NL", "EE", "BE", "DE", "IT"}
 # The sandbox answers GET /v1/company/vendors with this state when linked; Maventa's value is not public.
 VENDOR_LINKED = "ACTIVE"
@@ -52,7 +55,7 @@ class AuthorizationRequest(BaseModel):
 
 @router.post("/v1/users", status_code=201)
 async def create_user(body: NewUser, session: SessionDep) -> dict[str, str]:
-    """Needs no token, only the vendor key (research §2.6 step 1)."""
+    """Needs no token, only the vendor key (docs/facts/maventa.md §2.6 step 1)."""
     if known_vendor_key(session, body.vendor_api_key) is None:
         raise MaventaApiError(401, INVALID_CLIENT, "Invalid vendor_api_key")
     if session.exec(select(User).where(User.email == body.email)).first() is not None:
@@ -96,7 +99,8 @@ async def create_company(
     city: Annotated[str, Form()],
     address2: Annotated[str, Form()] = "",
 ) -> dict[str, str]:
-    """Multipart, no token; the new company is linked to the calling vendor at once (research §2.6, S11)."""
+    """Multipart, no token; the new company is linked to the calling vendor at once
+    (docs/facts/maventa.md §2.6)."""
     vendor = known_vendor_key(session, vendor_api_key)
     user = user_by_key(session, user_api_key)
     if vendor is None or user is None:

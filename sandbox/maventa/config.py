@@ -12,7 +12,7 @@ class MaventaSandboxConfig(BaseModel):
     partner_user_api_key: SecretStr = SecretStr("sandbox-partner-user-key")
     partner_business_id: str = "2000003-2"
     partner_name: str = "Netvisor Partner Sandbox Oy"
-    # "A token will be active for 60 minutes" (research/maventa-api.md §1.2).
+    # "A token will be active for 60 minutes" (docs/facts/maventa.md §1.2).
     token_lifetime_s: int = 3600
     # 0 means the banks confirm only through the control endpoint.
     bank_confirm_seconds: float = 0.0

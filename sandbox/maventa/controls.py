@@ -1,4 +1,4 @@
-"""Control endpoints under /_sandbox (SPEC §8.1): no auth, loopback callers only, never subject to faults."""
+"""Control endpoints under /_sandbox (§8.1): no auth, loopback callers only, never subject to faults."""
 
 import base64
 import binascii

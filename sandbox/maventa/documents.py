@@ -1,7 +1,7 @@
 """What the sandbox reads out of a document it is given: format, number, sums, dates, parties.
 
 Given documents are stored byte for byte; this reading only fills the invoice's JSON fields. Finvoice may come
-behind a SOAP frame that is a separate XML document in the same file (research/finnish-einvoicing.md §1.4).
+behind a SOAP frame that is a separate XML document in the same file (docs/facts/einvoicing.md §1.4).
 """
 
 import io
@@ -149,7 +149,7 @@ def _read_ubl(root: etree._Element) -> DocumentFacts:
 
 
 def unpack_upload(content: bytes, filename: str) -> Upload:
-    """A ZIP holds the invoice XML, optionally its PDF image and attachments (research §2.4)."""
+    """A ZIP holds the invoice XML, optionally its PDF image and attachments (docs/facts/maventa.md §2.4)."""
     if not zipfile.is_zipfile(io.BytesIO(content)):
         return Upload(document=content, document_filename=filename)
     with zipfile.ZipFile(io.BytesIO(content)) as archive:

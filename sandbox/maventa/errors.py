@@ -1,4 +1,4 @@
-"""Maventa's error body `{code, message, details}` (research/maventa-api.md §3) for every failure."""
+"""Maventa's error body `{code, message, details}` (docs/facts/maventa.md §3) for every failure."""
 
 import logging
 
@@ -13,13 +13,15 @@ log = logging.getLogger(__name__)
 TOKEN_EXPIRED = "token_expired"  # [A] expired bearer: asking for a new token helps
 TOKEN_INVALID = "token_invalid"  # [A] missing or unknown bearer
 INVALID_CLIENT = "invalid_client"  # [A] wrong client_id / client_secret / vendor_api_key at /oauth2/token
-COMPANY_UNVERIFIED = "company_unverified"  # [A] code; the message "Unauthorized" is from S10
+# [A] code; the message "Unauthorized" is Maventa's (docs/facts/maventa.md §2.4)
+COMPANY_UNVERIFIED = "company_unverified"
 FORBIDDEN = "forbidden"
 INSUFFICIENT_SCOPE = "insufficient_scope"  # [A] a token without the operation's scopes (403)
 INVALID_SCOPE = "invalid_scope"  # [A] OAuth2's code (RFC 6749 §5.2) for a scope that cannot be granted
 NOT_FOUND = "not_found"
 INVALID_PARAMETERS = "invalid_parameters"
-BID_ALREADY_TAKEN = "bid_already_taken"  # [A] code; the text "BID ALREADY TAKEN" is from S11
+# [A] code; the text "BID ALREADY TAKEN" is Maventa's (docs/facts/maventa.md §2.6)
+BID_ALREADY_TAKEN = "bid_already_taken"
 EMAIL_TAKEN = "email_taken"  # [A]
 PROFILE_NAME_CONFLICT = "profile_name_conflict"
 RECEIVING_NOT_ENABLED = "receiving_not_enabled"  # [A]

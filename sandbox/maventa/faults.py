@@ -1,6 +1,6 @@
 """Injected faults on the Maventa API (never on /_sandbox): server errors at a rate, rate limiting, latency.
 
-Maventa documents no rate limit (research/maventa-api.md §3); the 429 with Retry-After is the sandbox's way to
+Maventa documents no rate limit (docs/facts/maventa.md §3); the 429 with Retry-After is the sandbox's way to
 exercise a client's back-off.
 """
 

@@ -1,6 +1,6 @@
 """Generated received invoices: valid Finvoice 3.0, a PDF image and, for about one in three, an attachment.
 
-Element order and formats follow research/finnish-einvoicing.md §1.2 and the anonymised Visma sample
+Element order and formats follow docs/facts/einvoicing.md §1.2 and the anonymised Visma sample
 `anon_finvoice_30_invoice_with_MessageTransmissionDetails.xml`: ISO-8859-15, decimal comma, CCYYMMDD dates.
 Everything is derived from a seed, so the same company and invoice number give the same document.
 """
@@ -24,7 +24,7 @@ from sandbox.maventa.identifiers import (
 from sandbox.maventa.pdf import text_pdf
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-# Finland's general VAT rate since 1 September 2024 (general knowledge, not from the research files).
+# Finland's general VAT rate since 1 September 2024 (general knowledge, not from docs/facts).
 VAT_RATE = Decimal("25.5")
 CENT = Decimal("0.01")
 
@@ -42,7 +42,7 @@ _ARTICLES = (
     ("TARV", "Tarvikkeet, pienosat", "kpl"),
     ("YLL", "Ylläpitopalvelu kuukausi", "kk"),
 )
-# Intermediators by channel (research/finnish-einvoicing.md §3): a bank-using sender reaches a Maventa
+# Intermediators by channel (docs/facts/einvoicing.md §3): a bank-using sender reaches a Maventa
 # customer through Danske Bank (DABAFIHH); an operator-network sender through its own operator (Apix here).
 _INTERMEDIATORS = {
     "OPERATOR": ("003723327487", MAVENTA_OPERATOR_ID),
@@ -237,7 +237,7 @@ def generate_invoice(
 
     attachments = []
     if has_attachment:
-        # The identifier must match `.{2,48}::attachments` (research/finnish-einvoicing.md §1.5).
+        # The identifier must match `.{2,48}::attachments` (docs/facts/einvoicing.md §1.5).
         attachment_details = _sub(root, "AttachmentMessageDetails")
         _sub(attachment_details, "AttachmentMessageIdentifier", f"ATTM{number}::attachments")
         attachments.append(

@@ -6,7 +6,7 @@ import random
 from stdnum import iban
 from stdnum.fi import ytunnus
 
-# Maventa's operator (intermediator) id (research/maventa-api.md §2.7, S14).
+# Maventa's operator (intermediator) id (docs/facts/maventa.md §2.7).
 MAVENTA_OPERATOR_ID = "003721291126"
 _YTUNNUS_WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 _REFERENCE_WEIGHTS = (7, 3, 1)
@@ -28,7 +28,7 @@ def is_valid_business_id(value: str) -> bool:
 
 
 def ovt_address(business_id: str) -> str:
-    """EIA (OVT) = 0037 + business id without the hyphen (research/maventa-api.md §2.7, S14)."""
+    """EIA (OVT) = 0037 + business id without the hyphen (docs/facts/maventa.md §2.7)."""
     return "0037" + business_id_digits(business_id)
 
 
@@ -37,7 +37,7 @@ def vat_number(business_id: str) -> str:
 
 
 def generated_business_id(rng: random.Random) -> str:
-    """A random business id with a valid check digit (research/finnish-einvoicing.md §2.1)."""
+    """A random business id with a valid check digit (docs/facts/einvoicing.md §2.1)."""
     while True:
         body = f"{rng.randrange(1_000_000, 3_400_000):07d}"
         remainder = sum(int(c) * w for c, w in zip(body, _YTUNNUS_WEIGHTS, strict=True)) % 11

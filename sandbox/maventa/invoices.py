@@ -1,4 +1,7 @@
-"""Invoices: list, details, formats, files, actions, partner-queue state and sending (research §2.1-§2.4)."""
+"""Invoices: list, details, formats, files, actions, partner-queue state and sending.
+
+Facts: docs/facts/maventa.md §2.1-§2.4.
+"""
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -28,7 +31,7 @@ class InvoiceEventState(BaseModel):
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    """A filter time without an offset is taken as UTC, as Maventa's timestamps are (research §0)."""
+    """A filter time without an offset is UTC, as Maventa's timestamps are (docs/facts/maventa.md §0)."""
     if value is None:
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -131,7 +134,8 @@ async def get_invoice(
 
 
 def _image(session: Session, invoice: Invoice, return_format: str) -> Response:
-    """ORIGINAL_IMAGE only if an original exists; GENERATED_IMAGE is always generated (research §2.2, S6)."""
+    """ORIGINAL_IMAGE only if an original exists; GENERATED_IMAGE is always generated
+    (docs/facts/maventa.md §2.2)."""
     stored = file_of_type(session, invoice.id, FILE_IMAGE)
     if return_format == "GENERATED_IMAGE" or (
         return_format == "ORIGINAL_OR_GENERATED_IMAGE" and stored is None
@@ -171,7 +175,7 @@ async def get_actions(
 async def set_invoice_event_state(
     invoice_id: str, body: InvoiceEventState, who: PrincipalDep, session: SessionDep
 ) -> Response:
-    """`{"state": "HANDLED"}` or `{"state": "CREATED"}`, answered 204 (research §2.3)."""
+    """`{"state": "HANDLED"}` or `{"state": "CREATED"}`, answered 204 (docs/facts/maventa.md §2.3)."""
     if body.state not in ("CREATED", "HANDLED"):
         raise invalid("state must be CREATED or HANDLED")
     _own_invoice(session, who.company.id, invoice_id)

@@ -1,7 +1,7 @@
-"""Webhook subscriptions under /v1/company/notifications (research/maventa-api.md §2.9).
+"""Webhook subscriptions under /v1/company/notifications (docs/facts/maventa.md §2.9).
 
-WEBHOOK is for the calling company; VENDOR_WEBHOOK (the research's inference from its name) for every company
-linked to the token's vendor key.
+WEBHOOK is for the calling company; VENDOR_WEBHOOK (an inference from its name, docs/facts/maventa.md §2.9)
+for every company linked to the token's vendor key.
 """
 
 from typing import Any

@@ -1,7 +1,7 @@
-"""Page/per_page slicing with Maventa's pagination headers (research/maventa-api.md §3, §2.1).
+"""Page/per_page slicing with Maventa's pagination headers (docs/facts/maventa.md §3, §2.1).
 
-The headers are documented for /v1/documents; the sandbox sends them on every paged list, as the research
-infers /v1/invoices does too.
+The headers are documented for /v1/documents; the sandbox sends them on every paged list, as we infer
+/v1/invoices does too.
 """
 
 import math

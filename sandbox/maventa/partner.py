@@ -1,7 +1,7 @@
 """The partner-wide queue of received-invoice events across every company linked to the vendor key.
 
-`GET /v1/partner/invoice_events/received?state=` with per_page default 100 (research/maventa-api.md §2.3);
-that it spans all linked companies is the research's inference, kept here.
+`GET /v1/partner/invoice_events/received?state=` with per_page default 100 (docs/facts/maventa.md §2.3);
+that it spans all linked companies is an inference (docs/facts/maventa.md §2.3), kept here.
 """
 
 from fastapi import APIRouter

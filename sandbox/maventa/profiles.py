@@ -1,8 +1,8 @@
-"""Network registrations ("profiles") and the scanning service (research/maventa-api.md §2.7, §2.8).
+"""Network registrations ("profiles") and the scanning service (docs/facts/maventa.md §2.7, §2.8).
 
 VISMA (receiving in Maventa's operator network), PEPPOL and SCAN are active at once; BANK stays pending
-until the banks confirm, by the control endpoint or after `bank_confirm_seconds` (research §2.7, S13: 1-3
-bank days).
+until the banks confirm, by the control endpoint or after `bank_confirm_seconds` (1-3 banking days,
+docs/facts/maventa.md §2.7).
 """
 
 from typing import Any
@@ -21,7 +21,7 @@ from sandbox.maventa.views import profile_view, scan_view
 
 router = APIRouter()
 SUPPORTED_NETWORKS = {"VISMA", "BANK", "PEPPOL", "SCAN"}
-# Finnish Peppol ids use EAS 0216 with the OVT code (research/finnish-einvoicing.md §0 item 10).
+# Finnish Peppol ids use EAS 0216 with the OVT code (docs/facts/einvoicing.md §0 item 10).
 PEPPOL_SCHEME = "0216"
 OVT_SCHEME = "0037"
 # "Profile version, eg. EHF30, PEPPOLBIS30" (the OpenAPI); the sandbox's own choice per network [A].
@@ -57,7 +57,7 @@ def add_profile(session: Session, company: Company, request: NewProfile) -> Prof
         _check_participant(session, company, scheme, endpoint_id)
     if network == "PEPPOL" and not (scheme and endpoint_id):
         if not is_valid_business_id(company.bid):
-            # Status 422 and message since 2025-10-15 (research §2.7, S9); the code is the sandbox's.
+            # Status 422 and message since 2025-10-15 (docs/facts/maventa.md §2.7); the code is the sandbox's.
             raise MaventaApiError(
                 422,
                 "profile_auto_generation_failed",
@@ -178,7 +178,7 @@ async def scan_service(who: PrincipalDep) -> dict[str, Any]:
 
 @router.post("/v1/services/scan")
 async def activate_scan(request: Request, who: PrincipalDep, session: SessionDep) -> dict[str, Any]:
-    """Receiving must be enabled before any scanning service (research §2.8, S12). Answers 200 as
+    """Receiving must be enabled before any scanning service (docs/facts/maventa.md §2.8). Answers 200 as
     documented, with the configuration as body (the OpenAPI does not describe the body) [A]."""
     return_address = await _return_address(request)
     require_verified(who)

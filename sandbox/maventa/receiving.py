@@ -1,6 +1,6 @@
 """Invoices arriving at a company: stored, queued for the partner and announced by webhook.
 
-Channels map to Maventa's `origin` (research/maventa-api.md §2.1, §2.8; SPEC §4): the operator, bank and
+Channels map to Maventa's `origin` (docs/facts/maventa.md §2.1, §2.8; §4): the operator, bank and
 Peppol networks arrive from outside Maventa (EXTERNAL), scanned paper and PDFs are SCAN with an
 `origin_type`, and invoices sent by another Maventa company are INTERNAL.
 """
@@ -27,7 +27,7 @@ ORIGINS = {
     "SCAN": "SCAN",
     "INTERNAL": "INTERNAL",
 }
-# The network a company needs active before a channel can reach it (research §2.7, §2.8).
+# The network a company needs active before a channel can reach it (docs/facts/maventa.md §2.7, §2.8).
 REQUIRED_NETWORK = {
     "OPERATOR": "VISMA",
     "BANK": "BANK",
@@ -35,7 +35,7 @@ REQUIRED_NETWORK = {
     "SCAN": "SCAN",
     "INTERNAL": "VISMA",
 }
-# Action keys from S3's list (research §2.2).
+# Action keys from the OpenAPI's list (docs/facts/maventa.md §2.2).
 _ACTION_KEYS = {"BANK": "action_incoming_bank", "INTERNAL": "action_internal_sent"}
 
 
@@ -129,9 +129,9 @@ def _generated(company: Company, arrival: Arrival, number: str) -> tuple[Invoice
     invoice.sum = float(generated.sum)
     invoice.sum_tax = float(generated.sum_tax)
     invoice.virtual_barcode = generated.virtual_barcode
-    # Peppol invoices arrive as UBL; Maventa converts them to Finvoice on download (research §2.2).
+    # Peppol invoices arrive as UBL; Maventa converts them on download (docs/facts/maventa.md §2.2).
     invoice.source_format = "PEPPOLBIS30" if arrival.channel == "PEPPOL" else "FINVOICE30"
-    # PDF images are not carried by the bank network, Maventa generates one (finnish-einvoicing.md §1.5).
+    # PDF images are not carried by the bank network, Maventa generates one (docs/facts/einvoicing.md §1.5).
     invoice.image_is_original = arrival.channel != "BANK"
     files = InvoiceFiles(
         document=generated.document,

@@ -1,6 +1,6 @@
 """Sales invoices a company sends: PENDING until delivered or failed, with actions and webhooks.
 
-Status model PENDING -> DELIVERED | FAILED with the detail in actions (research/maventa-api.md §2.4, S1).
+Status model PENDING -> DELIVERED | FAILED with the detail in actions (docs/facts/maventa.md §2.4).
 A recipient on Maventa's own operator id that is a sandbox company receives the invoice as INTERNAL.
 """
 
@@ -45,7 +45,7 @@ def fail(session: Session, webhooks: WebhookSender, invoice: Invoice, reason: st
 
 
 def routing_failure(session: Session, invoice: Invoice) -> str | None:
-    """Why Maventa could not deliver, from the common causes in research §2.4 (S22), or None."""
+    """Why Maventa could not deliver, from the common causes in docs/facts/maventa.md §2.4, or None."""
     eia = invoice.recipient.get("eia")
     operator = invoice.recipient.get("operator") or ""
     if not eia:

@@ -22,7 +22,7 @@ def new_id() -> str:
 class Company(SQLModel, table=True):
     id: str = Field(default_factory=new_id, primary_key=True)
     bid: str
-    # One company per business id (research/maventa-api.md §2.6, S11): the 8 digits are unique.
+    # One company per business id (docs/facts/maventa.md §2.6): the 8 digits are unique.
     bid_digits: str = Field(index=True, unique=True)
     name: str
     email: str = ""
@@ -128,7 +128,7 @@ class InvoiceAction(SQLModel, table=True):
 
 
 class InvoiceEvent(SQLModel, table=True):
-    """One row of the partner queue of received invoices (research/maventa-api.md §2.3)."""
+    """One row of the partner queue of received invoices (docs/facts/maventa.md §2.3)."""
 
     id: int | None = Field(default=None, primary_key=True)
     company_id: str = Field(foreign_key="company.id", index=True)

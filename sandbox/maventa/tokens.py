@@ -1,4 +1,4 @@
-"""OAuth2 client credentials as Maventa does them (research/maventa-api.md §1).
+"""OAuth2 client credentials as Maventa does them (docs/facts/maventa.md §1).
 
 client_id = company UUID, client_secret = the user's API key, plus the partner's vendor_api_key; tokens live
 60 minutes by default. Tokens are opaque here (Maventa's are signed JSON); an expired token and a token that
@@ -30,7 +30,7 @@ from sandbox.maventa.tables import Company, Membership, Token, User, VendorKey, 
 from sandbox.maventa.views import compact, timestamp
 
 router = APIRouter()
-# With no scope asked for, a token gets `global company` (research/maventa-api.md §1.4, S1).
+# With no scope asked for, a token gets `global company` (docs/facts/maventa.md §1.4).
 DEFAULT_SCOPE = "global company"
 PARTNER_SCOPE_PREFIX = "partner:"
 
@@ -145,7 +145,7 @@ PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
 def require_verified(who: Principal) -> None:
-    """Unverified companies cannot send, receive or activate services (research/maventa-api.md §2.6, S10)."""
+    """Unverified companies cannot send, receive or activate services (docs/facts/maventa.md §2.6)."""
     if who.company.company_state != "VERIFIED":
         raise MaventaApiError(401, COMPANY_UNVERIFIED, "Unauthorized", ["The company has not been verified"])
 

@@ -1,4 +1,4 @@
-"""Tables rendered in Maventa's JSON shapes (research/maventa-api.md §2.1, §2.3, §2.7, §2.8, §2.9)."""
+"""Tables rendered in Maventa's JSON shapes (docs/facts/maventa.md §2.1, §2.3, §2.7, §2.8, §2.9)."""
 
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,7 @@ from sandbox.maventa.tables import (
     Profile,
 )
 
-# The sandbox's own file types; Maventa documents only ATTACHMENT (research/maventa-api.md §2.1).
+# The sandbox's own file types; Maventa documents only ATTACHMENT (docs/facts/maventa.md §2.1).
 FILE_INVOICE = "INVOICE"
 FILE_IMAGE = "IMAGE"
 FILE_ATTACHMENT = "ATTACHMENT"
@@ -29,7 +29,7 @@ def compact(value: Any) -> Any:
 
 
 def timestamp(value: datetime | None) -> str | None:
-    """UTC ISO-8601 like `2016-09-23T09:09:06Z` (research/maventa-api.md §0)."""
+    """UTC ISO-8601 like `2016-09-23T09:09:06Z` (docs/facts/maventa.md §0)."""
     return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
 
 
@@ -135,7 +135,7 @@ def _return_address_view(stored: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def scan_view(company: Company) -> dict[str, Any]:
-    """The scan address: e-mail, and paper to `name / serial / PL 100 / 80020 Kollektor Scan` (S12)."""
+    """The scan address: e-mail, and paper to `name / serial / PL 100 / 80020 Kollektor Scan`."""
     if company.scan_status is None:
         return {"status": "disabled"}
     serial = company.bid_digits
@@ -179,7 +179,7 @@ def event_view(event: InvoiceEvent) -> dict[str, Any]:
 
 
 def notification_view(notification: Notification) -> dict[str, Any]:
-    """S3's optional `vendor_key` is left out: the sandbox keeps only the key's digest."""
+    """The OpenAPI's optional `vendor_key` is left out: the sandbox keeps only the key's digest."""
     return {
         "id": notification.id,
         "destination_type": notification.destination_type,

@@ -1,6 +1,6 @@
 """Notifications leave the sandbox as real HTTP POSTs to the subscribed destinations.
 
-Maventa POSTs to `destination` when an event occurs (research/maventa-api.md §2.9, S8); the payload schema is
+Maventa POSTs to `destination` when an event occurs (docs/facts/maventa.md §2.9); the payload schema is
 not published, so the body `{event, company_id, invoice_id, happened_at}` is the sandbox's assumption.
 """
 

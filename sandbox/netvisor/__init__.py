@@ -1,4 +1,4 @@
-"""A faithful local stand-in for Netvisor's XML API (SPEC §8.2)."""
+"""A faithful local stand-in for Netvisor's XML API (§8.2)."""
 
 from sandbox.netvisor.app import create_app
 from sandbox.netvisor.config import NetvisorSandboxConfig

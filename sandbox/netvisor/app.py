@@ -1,5 +1,5 @@
 """The Netvisor sandbox: Netvisor's public XML resources the service uses, the internal ones it assumes, and
-the controls tests and demos drive it with (SPEC §8.2, docs/netvisor-sandbox.md)."""
+the controls tests and demos drive it with (§8.2, docs/netvisor-sandbox.md)."""
 
 from fastapi import FastAPI, Request
 from starlette.responses import Response

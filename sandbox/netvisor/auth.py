@@ -1,6 +1,6 @@
 """Who is calling: the real header set, the MAC, used TransactionIds and the organisation acted for.
 
-Facts (research/netvisor-api.md §2.2-2.3, §3): the header names; MD5/SHA256/HMACSHA256 by the
+Facts (docs/facts/netvisor.md §2.2-2.3, §3): the header names; MD5/SHA256/HMACSHA256 by the
 MACHashCalculationAlgorithm header; the same TransactionId twice is refused (REQUEST_NOT_UNIQUE); a wrong MAC
 answers AUTHENTICATION_FAILED and echoes the string to sign with the keys masked, as the ISV test server does.
 ASSUMPTION: the one integration (partner + customer keys) may act for any organisation with a valid business
@@ -44,15 +44,16 @@ REQUIRED_HEADERS = (
 )
 # Swedish is SE, not SV ([C-code] fastmonkeys VALID_LANGUAGES).
 LANGUAGES = ("FI", "EN", "SE")
-# The organisation id is the Y-tunnus with its hyphen (research §2.1).
+# The organisation id is the Y-tunnus with its hyphen (docs/facts/netvisor.md §2.1).
 BUSINESS_ID = re.compile(r"^\d{7}-\d$")
 KEYS_NOT_VALID = "Integration keys are not valid. Please check the keys specific to the user and partner."
 
 
 def _signed_url(request: Request) -> str:
     """The URL the MAC covers: scheme, Host header, path and the raw query, its percent-escapes undone (UTF-8)
-    as the public clients sign it (research §2.3: "Scandinavian characters in the URL must be ISO-8859-1 for
-    the MAC"; rantalainen signs `key=value` of the raw values). Kept apart from the client's signer."""
+    as the public clients sign it (docs/facts/netvisor.md §2.3: "Scandinavian characters in the URL must be
+    ISO-8859-1 for the MAC"; rantalainen signs `key=value` of the raw values). Kept apart from the client's
+    signer."""
     scope = request.scope
     raw_path = scope.get("raw_path") or scope["path"].encode()
     query = scope.get("query_string", b"").decode("latin-1")

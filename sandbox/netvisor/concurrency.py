@@ -1,4 +1,4 @@
-"""Netvisor's one-message-at-a-time rule per customer environment (research/netvisor-api.md §1 Concurrency:
+"""Netvisor's one-message-at-a-time rule per customer environment (docs/facts/netvisor.md §1 Concurrency:
 "Overlapping messages to the same customer environment cause errors" [C] NV-ERR).
 
 ASSUMPTION: the exact answer is not documented; the sandbox answers the overlapping request with
@@ -26,7 +26,7 @@ class OneMessageAtATime:
         if not is_netvisor_resource(scope):
             await self.app(scope, receive, send)
             return
-        # Resource names seem case-insensitive (research §1 [I]); the MAC still covers the URL as sent.
+        # Resource names seem case-insensitive (docs/facts/netvisor.md §1); the MAC covers the URL as sent.
         scope = {**scope, "path": scope["path"].lower()}
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}
         organisation = headers.get(ORGANISATION_HEADER.decode(), "").strip()

@@ -11,7 +11,7 @@ class NetvisorSandboxConfig(BaseModel):
     partner_key: SecretStr = SecretStr("sandbox-partner-key")
     customer_id: str = "maventa-connection-service"
     customer_key: SecretStr = SecretStr("sandbox-customer-key")
-    # Finvoice-sourced imports take about a minute to appear (research/netvisor-api.md §4.1);
+    # Finvoice-sourced imports take about a minute to appear (docs/facts/netvisor.md §4.1);
     # 0 shows them at once.
     finvoice_visibility_delay_s: float = 0.0
 

@@ -1,4 +1,4 @@
-"""Control endpoints under /_sandbox (SPEC §8.2): what Netvisor holds and the faults to inject; no auth.
+"""Control endpoints under /_sandbox (§8.2): what Netvisor holds and the faults to inject; no auth.
 
 `company_id` is the organisation id, i.e. the company's business id with its hyphen.
 """
@@ -186,7 +186,8 @@ async def purchase_invoices(company_id: str, state: SandboxStateDep) -> list[Pur
 
 @router.get("/companies/{company_id}/invoicing-addresses")
 async def invoicing_addresses(company_id: str, state: SandboxStateDep) -> list[InvoicingAddressView]:
-    """The Maventa address is always listed first (research §6.2); the sandbox holds no bank addresses."""
+    """The Maventa address is always listed first (docs/facts/netvisor.md §6.2); the sandbox has no bank
+    addresses."""
     with state.session() as session:
         record = session.get(InvoicingAddressRecord, company_id)
     if record is None:

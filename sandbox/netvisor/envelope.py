@@ -1,6 +1,6 @@
 """Netvisor's answer envelope: <Root><ResponseStatus> with OK, or FAILED and "CATEGORY :: message".
 
-Facts (research/netvisor-api.md §3): an XML declaration with standalone="yes", CRLF line endings,
+Facts (docs/facts/netvisor.md §3): an XML declaration with standalone="yes", CRLF line endings,
 PascalCase elements, the TimeStamp in Finnish local time `d.M.yyyy H:mm:ss` without zero padding, a second
 <Status> of the form `CATEGORY :: message` on failure.
 """
@@ -16,7 +16,8 @@ USE_HTTP_STATUS_HEADER = "X-Netvisor-Authentication-UseHTTPResponseStatusCodes"
 _DECLARATION = b'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\r\n'
 _MEDIA_TYPE = "text/xml; charset=utf-8"
 
-# ASSUMPTION: which HTTP status each category gets when the client asks for status codes (research §2.2 [I]).
+# ASSUMPTION: which HTTP status each category gets when the client asks for status codes
+# (docs/facts/netvisor.md §2.2).
 _HTTP_STATUS = {
     "AUTHENTICATION_FAILED": 401,
     "SERVICE_ACCESS_ERROR": 403,
@@ -27,7 +28,7 @@ _HTTP_STATUS = {
 
 
 class NetvisorFailure(Exception):
-    """A FAILED answer; `code` is one of Netvisor's categories (research §3 error catalogue)."""
+    """A FAILED answer; `code` is one of Netvisor's categories (docs/facts/netvisor.md §3 error catalogue)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code} :: {message}")

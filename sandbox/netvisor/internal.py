@@ -2,8 +2,9 @@
 
 They follow the public resources' conventions (MAC auth, lower-case XML in, <Root><ResponseStatus> out) under
 an `internal/` path so no one mistakes them for published ones:
-- internal/invoicingaddress.nv: the company's Maventa receiving address in Invoicing addresses (research §6.2
-  says the details "appear" there after the bank-network connection; how they get there is not published).
+- internal/invoicingaddress.nv: the company's Maventa receiving address in Invoicing addresses
+  (docs/facts/netvisor.md §6.2 says the details "appear" there after the bank-network connection; how they get
+  there is not published).
 - internal/salesinvoicedeliverystatus.nv: a sales invoice's e-invoice delivery status.
 - internal/servicebilling.nv: a company's billed Maventa transactions of one month; idempotent per
   organisation and month (the same lines again change nothing, different lines answer DUPLICATE_DATA).

@@ -1,6 +1,6 @@
 """The MAC Netvisor expects, in all three generations, chosen by the MACHashCalculationAlgorithm header.
 
-Recipes (research/netvisor-api.md §2.3): the base fields url&sender&customerId&timestamp&language&
+Recipes (docs/facts/netvisor.md §2.3): the base fields url&sender&customerId&timestamp&language&
 organisationId&transactionId, then (HMACSHA256 only) timestampUnix, then customerKey&partnerKey.
 MD5 when the header is absent (legacy), SHA256 a plain hash, HMACSHA256 keyed by customerKey&partnerKey in
 ISO-8859-1. Kept apart from the client's signer on purpose, so a wrong recipe in one cannot hide in both.
@@ -54,5 +54,5 @@ def expected_mac(request: SignedRequest, customer_key: str, partner_key: str) ->
 
 
 def string_to_sign(request: SignedRequest) -> str:
-    """What the test server echoes after a MAC mismatch, keys masked (research §3, AvanioOy test)."""
+    """What the test server echoes after a MAC mismatch, keys masked (docs/facts/netvisor.md §3)."""
     return _fields(request, MASKED_CUSTOMER_KEY, MASKED_PARTNER_KEY)

@@ -1,7 +1,7 @@
-"""purchaseinvoice.nv (import) and purchaseinvoicelist.nv (list), per research/netvisor-api.md §4.1, §4.3.
+"""purchaseinvoice.nv (import) and purchaseinvoicelist.nv (list), per docs/facts/netvisor.md §4.1, §4.3.
 
 Duplicates are accepted: Netvisor has no idempotency key, and an e-invoice with a number already seen is
-imported with a warning to the user (research §4.1 Duplicate prevention): the same invoice twice makes two.
+imported with a warning to the user (docs/facts/netvisor.md §4.1): the same invoice twice makes two.
 Vendor matching (the 8 rules) is not simulated: the invoice keeps the vendor fields it came with.
 """
 
@@ -28,7 +28,7 @@ VENDOR_MATCH_TYPES = ("code", "name", "organizationid")
 
 
 def _comma(value: str) -> str:
-    """Answers write decimals with a comma (research §1, fastmonkeys fixtures)."""
+    """Answers write decimals with a comma (docs/facts/netvisor.md §1, fastmonkeys fixtures)."""
     return value.replace(".", ",")
 
 
@@ -81,7 +81,7 @@ def _attachments(invoice: etree._Element, source: str | None) -> list[PurchaseIn
     container = invoice.find("purchaseinvoiceattachments")
     if container is None:
         return []
-    # Attachments are imported only with invoicesource=finvoice, and must be PDF (research §4.1, NV-PI).
+    # Attachments only with invoicesource=finvoice, and only PDF (docs/facts/netvisor.md §4.1).
     if source != "finvoice":
         raise NetvisorFailure("INVALID_DATA", "Attachments can be imported only with <invoicesource>finvoice")
     records = []

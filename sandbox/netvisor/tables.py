@@ -50,7 +50,7 @@ class PurchaseInvoiceAttachmentRecord(SQLModel, table=True):
 
 
 class UsedTransaction(SQLModel, table=True):
-    """Every TransactionId ever accepted: the same one twice is refused (research §2.2)."""
+    """Every TransactionId ever accepted: the same one twice is refused (docs/facts/netvisor.md §2.2)."""
 
     __tablename__ = "netvisor_used_transaction"
 
@@ -59,7 +59,8 @@ class UsedTransaction(SQLModel, table=True):
 
 
 class InvoicingAddressRecord(SQLModel, table=True):
-    """ASSUMPTION: the company's Maventa receiving address in Invoicing addresses (research §6.2)."""
+    """ASSUMPTION: the company's Maventa receiving address in Invoicing addresses
+    (docs/facts/netvisor.md §6.2)."""
 
     __tablename__ = "netvisor_invoicing_address"
 

@@ -1,6 +1,6 @@
 """Reading the XML a caller posts: any declared or Content-Type charset, ISO-8859-15 when UTF-8 fails.
 
-Facts (research/netvisor-api.md §1 Encoding): Netvisor documents ISO-8859-15 for ä/ö/å and no declaration,
+Facts (docs/facts/netvisor.md §1 Encoding): Netvisor documents ISO-8859-15 for ä/ö/å and no declaration,
 starting with <root>; clients in practice send UTF-8 with `text/xml; charset=utf-8`.
 """
 
@@ -49,7 +49,7 @@ def parse_message(body: bytes, content_type: str | None, resource: str) -> etree
 def check_dtd(resource: str, root: etree._Element) -> None:
     """A resource with a published DTD (contracts/netvisor/) takes only documents valid against it; the
     answer names lxml's first finding. ASSUMPTION: Netvisor's own wording for an invalid document is not
-    public, its category INVALID_DATA is (research §3)."""
+    public, its category INVALID_DATA is (docs/facts/netvisor.md §3)."""
     if not has_dtd(resource):
         return
     problems = dtd_problems(resource, root)
@@ -73,7 +73,7 @@ def required_text(parent: etree._Element, tag: str) -> str:
 
 
 def decimal_value(value: str, tag: str) -> Decimal:
-    """Either decimal separator is read ([I]: Netvisor writes commas, research §1)."""
+    """Either decimal separator is read ([I]: Netvisor writes commas, docs/facts/netvisor.md §1)."""
     try:
         number = Decimal(value.replace(" ", "").replace(",", "."))
     except InvalidOperation:
@@ -84,7 +84,7 @@ def decimal_value(value: str, tag: str) -> Decimal:
 
 
 def ansi_date(parent: etree._Element, tag: str) -> date | None:
-    """Dates are ANSI YYYY-MM-DD with format="ansi" (research §1 Dates)."""
+    """Dates are ANSI YYYY-MM-DD with format="ansi" (docs/facts/netvisor.md §1 Dates)."""
     element = parent.find(tag)
     value = text(parent, tag)
     if element is None or value is None:

@@ -52,7 +52,7 @@ ROUTERS: tuple[APIRouter, ...] = (
 
 
 class CodecCors:
-    """CORS for the codec endpoint only, and only for the Temporal UI's configured origins (SPEC §10): no
+    """CORS for the codec endpoint only, and only for the Temporal UI's configured origins (§10): no
     other site's page may call the API from a browser, with or without the support session's cookie."""
 
     PATH = "/codec/"

@@ -1,4 +1,4 @@
-"""Who may call (SPEC §7, docs/security.md): the bearer tokens of the two roles and the webhook's secret.
+"""Who may call (§7, docs/security.md): the bearer tokens of the two roles and the webhook's secret.
 
 Each check is a route dependency (so /openapi.json shows it) and a plain function the request gate
 (starters/api/gate.py) runs before the body is read; a missing or wrong credential gets its refusal before

@@ -1,4 +1,4 @@
-"""The codec endpoint for the Temporal UI and CLI (SPEC §10): `POST /codec/encode` and `/codec/decode`.
+"""The codec endpoint for the Temporal UI and CLI (§10): `POST /codec/encode` and `/codec/decode`.
 
 Behind the support token, because decoding shows payloads in clear. Use it from the CLI with
 `temporal workflow show --codec-endpoint http://127.0.0.1:8700/codec --codec-auth "Bearer <support token>"`.

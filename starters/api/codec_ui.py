@@ -1,4 +1,4 @@
-"""The codec endpoint for the Temporal UI in a browser (SPEC §10): `/codec/ui/decode` and `/encode`, behind a
+"""The codec endpoint for the Temporal UI in a browser (§10): `/codec/ui/decode` and `/encode`, behind a
 support session cookie instead of the bearer token.
 
 The UI cannot send our support token: it only sends an access token of its own login (over https) or the

@@ -1,4 +1,4 @@
-"""Netvisor's routes for a company's Maventa connection (SPEC §7): report the company, create the connection
+"""Netvisor's routes for a company's Maventa connection (§7): report the company, create the connection
 (R6), read the account details (R9). A released company (R15) answers 410 on every route."""
 
 from collections.abc import Iterator

@@ -13,7 +13,7 @@ MAX_BODY_BYTES_KEY = "x-max-body-bytes"
 DEFAULT_BODY_BYTES = 8 * 1024
 """A company, an action with who asked, keys, an import mode: a few hundred bytes of JSON."""
 WEBHOOK_BODY_BYTES = 64 * 1024
-"""Maventa's notification is one small JSON object (research/maventa-api.md §2.9)."""
+"""Maventa's notification is one small JSON object (docs/facts/maventa.md §2.9)."""
 TRANSFER_BODY_BYTES = 128 * 1024
 """Up to 1,000 invoice ids of at most 64 characters."""
 CODEC_BODY_BYTES = 8 * 1024 * 1024

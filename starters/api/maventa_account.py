@@ -1,4 +1,4 @@
-"""The exception cases (SPEC §7): Netvisor links an existing Maventa account by API keys (R12) and chooses
+"""The exception cases (§7): Netvisor links an existing Maventa account by API keys (R12) and chooses
 what is imported (R10, R12); support declines (R13), makes a company send-only (R14) or releases it (R15).
 
 The user's API key goes from the request straight into the vault after Maventa accepted it; the workflow only

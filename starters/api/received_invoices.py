@@ -1,4 +1,4 @@
-"""Manual transfer (R11) for Netvisor, and the quarantine for support (SPEC §4, §7).
+"""Manual transfer (R11) for Netvisor, and the quarantine for support (§4, §7).
 
 Listing reads Maventa directly (every page) and the ledger: no workflow is involved, so it costs no Temporal
 action. Moving invoices to the queue hands them to the inbox sweep, which imports them through the same

@@ -1,4 +1,4 @@
-"""What Netvisor sends to have a sales invoice delivered (R5), and what it gets back (SPEC §7).
+"""What Netvisor sends to have a sales invoice delivered (R5), and what it gets back (§7).
 
 Recipient identifiers are checked here (OVT check digit, IBAN mod 97, operator code or BIC), so a bad address
 is a 422 that names the field before anything is stored.
@@ -15,10 +15,10 @@ from domain.identifiers import normalise_einvoice_address, normalise_operator_co
 BATCH_LIMIT = 500
 ATTACHMENTS_LIMIT = 20
 ATTACHMENT_TYPES = frozenset({"pdf", "doc", "xls", "tif", "jpg", "gif", "txt", "xsl", "html", "htm"})
-"""The file types Maventa accepts as e-invoice attachments (research/finnish-einvoicing.md §1.5)."""
+"""The file types Maventa accepts as e-invoice attachments (docs/facts/einvoicing.md §1.5)."""
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-"""Maventa's limit per file in a package (research/finnish-einvoicing.md §1.5)."""
+"""Maventa's limit per file in a package (docs/facts/einvoicing.md §1.5)."""
 MAX_BASE64_CHARS = (MAX_FILE_BYTES + 2) // 3 * 4
 """A file of MAX_FILE_BYTES in base64."""
 

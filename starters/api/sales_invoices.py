@@ -1,4 +1,4 @@
-"""Netvisor's routes for sending sales e-invoices (R5, SPEC §7): one invoice, a month-end batch, status."""
+"""Netvisor's routes for sending sales e-invoices (R5, §7): one invoice, a month-end batch, status."""
 
 import asyncio
 from typing import Annotated

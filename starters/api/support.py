@@ -1,4 +1,4 @@
-"""Customer service's routes for companies' connections (SPEC §7): a company's status, check the bank network
+"""Customer service's routes for companies' connections (§7): a company's status, check the bank network
 now, retry a failed step, list companies by state or by needing support. The exception actions (decline,
 send-only, release) are in starters/api/maventa_account.py.
 

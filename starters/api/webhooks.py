@@ -1,4 +1,4 @@
-"""Maventa's notifications (SPEC §7): `POST /v1/webhooks/maventa/{secret}`.
+"""Maventa's notifications (§7): `POST /v1/webhooks/maventa/{secret}`.
 
 The secret in the path is the only credential Maventa's webhooks can carry; a wrong one is answered exactly
 like a path that does not exist. A received invoice wakes the inbox sweep; delivery events go to the sales
@@ -38,7 +38,7 @@ DELIVERY_EVENTS = frozenset({"DOCUMENTS.INVOICE.DELIVERED", "DOCUMENTS.INVOICE.F
 
 
 class MaventaNotification(BaseModel):
-    """Maventa publishes no payload schema (research §2.9); these are the fields the service reads."""
+    """Maventa publishes no payload schema (docs/facts/maventa.md §2.9); these are the fields we read."""
 
     event: str
     company_id: str | None = None

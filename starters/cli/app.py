@@ -1,4 +1,4 @@
-"""The commands of `maventa-support`; each is one call to the service's support API (SPEC §7)."""
+"""The commands of `maventa-support`; each is one call to the service's support API (§7)."""
 
 import getpass
 import json

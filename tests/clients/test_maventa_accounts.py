@@ -1,4 +1,7 @@
-"""Account creation, KYC, vendor link, networks and scanning through the client (research §2.5-§2.8)."""
+"""Account creation, KYC, vendor link, networks and scanning through the client.
+
+Facts: docs/facts/maventa.md §2.5-§2.8.
+"""
 
 from collections.abc import AsyncIterator
 

@@ -123,8 +123,8 @@ async def test_wrong_keys_are_unauthorized_and_the_error_keeps_the_key_secret(
 
 
 async def test_no_access_is_a_401_that_a_new_token_does_not_cure(maventa: MaventaSandbox) -> None:
-    """An unverified company may not send (research §2.4, S10). Maventa's 401 means "no access or the token
-    is not valid", so one new token is tried; refused again, it is no access and not retried."""
+    """An unverified company may not send (docs/facts/maventa.md §2.4). Maventa's 401 means "no access or the
+    token is not valid", so one new token is tried; refused again, it is no access and not retried."""
     recorder = Recorder()
     client = await _client(maventa.url, recorder, margin_s=0)
     user_key = await client.create_user("u@example.invalid", "U", "V")

@@ -1,4 +1,4 @@
-"""The MAC against a vector computed by hand from the research recipe (research/netvisor-api.md §2.3).
+"""The MAC against a vector computed by hand from the published recipe (docs/facts/netvisor.md §2.3).
 
 Expected digest made outside Python from the same message and key:
   printf "%s" "$msg" | iconv -f utf-8 -t latin1
@@ -85,7 +85,8 @@ def test_vector_is_the_recipe_in_latin1() -> None:
 
 
 def test_the_mac_covers_the_query_as_text_while_the_wire_carries_it_escaped() -> None:
-    """Netvisor reads the URL's escapes back before the MAC (research §2.3), as the public clients sign it."""
+    """Netvisor reads the URL's escapes back before the MAC (docs/facts/netvisor.md §2.3), as the public
+    clients sign it."""
     auth = NetvisorAuth(
         sender="Maventa connection",
         partner_id="PARTNER-1",

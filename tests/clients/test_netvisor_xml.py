@@ -1,4 +1,4 @@
-"""Request XML in the DTD's order, and Netvisor's answers (real shapes from research §3, §4.3) parsed."""
+"""Request XML in the DTD's order, and Netvisor's answers (docs/facts/netvisor.md §3, §4.3) parsed."""
 
 import base64
 from datetime import date
@@ -78,7 +78,7 @@ def test_purchase_invoice_values_are_netvisors() -> None:
 
 
 def test_failed_answer_keeps_netvisors_text() -> None:
-    # fastmonkeys AuthenticationFailed.xml (research §3).
+    # fastmonkeys AuthenticationFailed.xml (docs/facts/netvisor.md §3).
     body = (
         '<?xml version="1.0" encoding="utf-8" standalone="yes"?>\r\n'
         "<Root><ResponseStatus><Status>FAILED</Status>"

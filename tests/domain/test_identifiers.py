@@ -27,7 +27,7 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 
 def check_digit(first_seven: str) -> int | None:
-    """The research note's reference algorithm, written independently of stdnum."""
+    """The reference algorithm of docs/facts/einvoicing.md §2.1, written independently of stdnum."""
     remainder = sum(int(d) * w for d, w in zip(first_seven, WEIGHTS, strict=True)) % 11
     if remainder == 1:
         return None

@@ -25,7 +25,7 @@ from domain.payment_reference import finnish_reference_check_digit
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "maventa-examples"
 
-# The Finvoice 3.0 element order as listed in research/finnish-einvoicing.md §1.2.
+# The Finvoice 3.0 element order as listed in docs/facts/einvoicing.md §1.2.
 RESEARCH_TOP_LEVEL_ORDER = [
     "MessageTransmissionDetails",
     "SellerPartyDetails",

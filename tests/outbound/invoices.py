@@ -67,7 +67,7 @@ ACTIONS_PER_EVENT = {
     "EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED": 1,
     "EVENT_TYPE_MARKER_RECORDED": 1,
 }
-"""Temporal Cloud's billable actions as they show in a history (research/temporal-python.md §D2). An activity
+"""Temporal Cloud's billable actions as they show in a history (docs/facts/temporal.md §D2). An activity
 counts once per attempt, read from its started event; queries never reach the history."""
 
 

@@ -1,4 +1,4 @@
-"""A user's Maventa API key given to the API (R12, R14) is nowhere but in the vault, encrypted (SPEC §10): not
+"""A user's Maventa API key given to the API (R12, R14) is nowhere but in the vault, encrypted (§10): not
 in any workflow history (raw as Temporal stores it, nor decoded with the codec), not in a log line of the API,
 the worker or the clients, and not in any API answer."""
 

@@ -1,4 +1,4 @@
-"""The Temporal UI of `make run` decodes payloads only in a browser with a support session (SPEC §10): the
+"""The Temporal UI of `make run` decodes payloads only in a browser with a support session (§10): the
 dev server points the UI at /codec/ui, and that endpoint answers only with the session cookie that the support
 token buys."""
 

@@ -23,7 +23,7 @@ async def stack(temporal_client: Client, task_queue: str, tmp_path: Path) -> Asy
 
 
 async def actions(handle: WorkflowHandle[Any, Any]) -> Counter[str]:
-    """Billable actions in the run's history (research/temporal-python.md §D2): starts, signals, timers and
+    """Billable actions in the run's history (docs/facts/temporal.md §D2): starts, signals, timers and
     every activity attempt."""
     counted: Counter[str] = Counter()
     async for event in handle.fetch_history_events():

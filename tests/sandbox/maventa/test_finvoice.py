@@ -1,4 +1,4 @@
-"""Generated invoices are Finvoice 3.0 as the research describes it, with a real PDF image."""
+"""Generated invoices are Finvoice 3.0 (docs/facts/einvoicing.md §1.2), with a real PDF image."""
 
 import re
 from datetime import UTC, datetime
@@ -12,7 +12,7 @@ from sandbox.maventa.pdf import text_pdf
 
 RECEIVED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 BUYER = Buyer(business_id="1234567-1", name="Ostaja Äänekoski Oy")
-# Top-level order of research/finnish-einvoicing.md §1.2 (optional elements left out by the generator).
+# Top-level order of docs/facts/einvoicing.md §1.2 (optional elements left out by the generator).
 ORDER = [
     "MessageTransmissionDetails",
     "SellerPartyDetails",

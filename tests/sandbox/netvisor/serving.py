@@ -11,7 +11,7 @@ business_id = new_business_id
 
 PARTNER_ID = "test-partner"
 PARTNER_KEY = "partner-secret-key-0001"
-# A customer id with non-ASCII text, as real ones have (research/netvisor-api.md §2.1).
+# A customer id with non-ASCII text, as real ones have (docs/facts/netvisor.md §2.1).
 CUSTOMER_ID = "Integraatiokäyttäjä"
 CUSTOMER_KEY = "customer-secret-key-ä-0002"
 

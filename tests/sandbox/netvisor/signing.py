@@ -19,7 +19,7 @@ def signed_headers(
     customer_key: str = CUSTOMER_KEY,
     use_http_status: bool = False,
 ) -> dict[bytes, bytes]:
-    """Headers per research/netvisor-api.md §2.2-2.3; `algorithm=None` is the legacy MD5 client."""
+    """Headers per docs/facts/netvisor.md §2.2-2.3; `algorithm=None` is the legacy MD5 client."""
     timestamp = "2024-05-06 07:08:09.123"
     unix = str(int(wall_clock().timestamp()))
     transaction_id = transaction_id or uuid.uuid4().hex
