@@ -19,7 +19,7 @@ router = APIRouter(
     prefix="/codec", tags=["codec"], dependencies=[Depends(support_caller)], responses=ERROR_RESPONSES
 )
 
-PAYLOADS_PER_REQUEST = 10_000
+PAYLOADS_PER_REQUEST = 1_000
 
 
 class PayloadMessage(BaseModel):
