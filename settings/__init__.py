@@ -154,6 +154,10 @@ class Settings(BaseSettings):
         description="Addresses (comma-separated IPs or networks, e.g. 10.0.0.0/8) of the TLS proxies whose "
         "X-Forwarded-For/-Proto the API believes; empty believes none",
     )
+    api_docs: bool | None = Field(
+        None,
+        description="Serve /openapi.json, /docs and /redoc to anyone; by default in dev, not in production",
+    )
     api_max_body_bytes: int = Field(
         25 * 1024 * 1024,
         description="Largest request body of any route: a sales invoice with its attachments (413 above it); "

@@ -86,11 +86,17 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         await received_invoices.close_clients(app)
 
+    # Production answers nobody without a credential but /healthz: its description pages are not served there
+    # (the same /openapi.json comes from any dev stack, `make run`).
+    described = settings.api_docs if settings.api_docs is not None else not settings.is_production
     app = FastAPI(
         title="Maventa connection service",
         summary="Every Netvisor company's Maventa e-invoicing connection, as durable Temporal workflows.",
         version="0.1.0",
         lifespan=lifespan,
+        openapi_url="/openapi.json" if described else None,
+        docs_url="/docs" if described else None,
+        redoc_url="/redoc" if described else None,
     )
     app.state.settings = settings
     app.state.temporal = TemporalConnection(settings)

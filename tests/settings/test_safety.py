@@ -2,6 +2,7 @@
 
 import asyncio
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -95,3 +96,16 @@ async def test_the_api_and_the_worker_refuse_to_start_in_production_with_dev_def
         assert "refusing to start with ENVIRONMENT=production" in refusal
         assert "MAVENTA_VENDOR_API_KEY is the dev default" in refusal and "SECRETS_KEY is not set" in refusal
     assert "API_SUPPORT_TOKEN" in str(api.value) and "NETVISOR_PARTNER_KEY" in str(worker.value)
+
+
+async def test_production_serves_no_description_pages_unless_asked() -> None:
+    answers = {}
+    for name, settings in {
+        "dev": Settings(),
+        "production": production(),
+        "production asked": production(api_docs=True),
+    }.items():
+        transport = httpx.ASGITransport(app=create_app(settings))
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+            answers[name] = [(await http.get(path)).status_code for path in ("/openapi.json", "/docs")]
+    assert answers == {"dev": [200, 200], "production": [404, 404], "production asked": [200, 200]}
