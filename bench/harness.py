@@ -3,7 +3,6 @@ a throw-away folder: one start-up for the bench (bench/stack.py) and the reliabi
 (tests/reliability/stack.py), which differ only in settings, in the Maventa sandbox and in the sweep's start.
 """
 
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,10 +13,13 @@ import httpx
 from temporalio.client import Client
 
 from activities.inbound_subscription import ensure_webhook_subscription
+from devstack.ports import free_port
 from devstack.stack import DevStack
 from settings import Settings
 from workers.client import connect_temporal
 from workers.dependencies import open_dependencies
+
+__all__ = ["PORT_SETTINGS", "Stack", "free_port", "loopback_environment", "started"]
 
 PORT_SETTINGS = (
     "API_PORT",
@@ -26,12 +28,6 @@ PORT_SETTINGS = (
     "NETVISOR_SANDBOX_PORT",
     "METRICS_PORT",
 )
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def loopback_environment(folder: Path) -> dict[str, str]:

@@ -110,12 +110,5 @@ async def running_stack(**environment: str) -> AsyncIterator[Running]:
             devstack.maventa = ChildProcess(
                 "Maventa sandbox", [sys.executable, "-m", "bench.maventa_counted"], devstack.env, 10.0
             )
-            devstack.children = (
-                devstack.temporal,
-                devstack.maventa,
-                devstack.netvisor,
-                devstack.worker,
-                devstack.api,
-            )
         async with started(settings, devstack, start_inbox, Running) as running:
             yield running

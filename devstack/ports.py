@@ -18,6 +18,13 @@ def stack_ports(settings: Settings) -> list[tuple[str, str, int]]:
     ]
 
 
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (the system's choice), for a listener the stack starts right after."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         # SO_REUSEADDR: a port left in TIME_WAIT by the previous run is free; only a live listener is not.

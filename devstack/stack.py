@@ -13,7 +13,7 @@ from temporalio.client import Client
 
 from devstack.children import ChildProcess
 from devstack.environment import child_environment
-from devstack.ports import ports_in_use
+from devstack.ports import free_port, ports_in_use
 from devstack.probes import answers_http, worker_is_polling
 from devstack.temporal_server import dev_server_command, ready_client
 from settings import Settings
@@ -40,14 +40,27 @@ class DevStack:
         def python_module(name: str, module: str, stop_timeout_s: float = 10.0) -> ChildProcess:
             return ChildProcess(name, [sys.executable, "-m", module], env, stop_timeout_s)
 
+        self.ui_server_port = free_port(settings.bind_host)
         self.temporal = ChildProcess(
-            "Temporal dev server", dev_server_command(settings, self.data_dir), env, stop_timeout_s=15.0
+            "Temporal dev server",
+            dev_server_command(settings, self.data_dir, self.ui_server_port),
+            env,
+            stop_timeout_s=15.0,
+        )
+        self.ui_proxy = ChildProcess(
+            "Temporal UI proxy",
+            [sys.executable, "-m", "devstack.ui_proxy", str(self.ui_server_port)],
+            env,
+            stop_timeout_s=5.0,
         )
         self.maventa = python_module("Maventa sandbox", "sandbox.maventa")
         self.netvisor = python_module("Netvisor sandbox", "sandbox.netvisor")
         self.worker = python_module("worker", "workers", settings.worker_graceful_shutdown_s + 5)
         self.api = python_module("API", "starters.api")
-        self.children = (self.temporal, self.maventa, self.netvisor, self.worker, self.api)
+
+    @property
+    def children(self) -> tuple[ChildProcess, ...]:
+        return (self.temporal, self.ui_proxy, self.maventa, self.netvisor, self.worker, self.api)
 
     async def start(self) -> None:
         clashes = ports_in_use(self.settings)
@@ -60,9 +73,11 @@ class DevStack:
         await self.temporal.start()
         client = await self._until_ready(self.temporal, lambda: ready_client(self.settings))
         await self._until_ready(
-            self.temporal,
-            lambda: answers_http(f"http://{host}:{self.settings.temporal_ui_port}/"),
-            what="Temporal UI",
+            self.temporal, lambda: answers_http(f"http://{host}:{self.ui_server_port}/"), what="Temporal UI"
+        )
+        await self.ui_proxy.start()
+        await self._until_ready(
+            self.ui_proxy, lambda: answers_http(f"http://{host}:{self.settings.temporal_ui_port}/")
         )
 
         await self.maventa.start()
@@ -96,7 +111,7 @@ class DevStack:
 
     async def stop(self) -> None:
         """The service's processes first, so they stop cleanly while Temporal still answers; Temporal last."""
-        await asyncio.gather(self.api.stop(), self.worker.stop())
+        await asyncio.gather(self.api.stop(), self.worker.stop(), self.ui_proxy.stop())
         await asyncio.gather(self.maventa.stop(), self.netvisor.stop())
         await self.temporal.stop()
 

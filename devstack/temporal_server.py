@@ -31,11 +31,13 @@ def search_attribute_flag(key: SearchAttributeKey) -> str:
 
 
 def ui_codec_endpoint(settings: Settings) -> str:
-    """The API's codec endpoint for the UI, which decodes only for a browser with a support session."""
-    return f"http://{settings.bind_host}:{settings.api_port}/codec/ui"
+    """The API's codec endpoint for the UI, which decodes only for a browser with a support session, as the
+    UI's own origin serves it (devstack/ui_proxy.py), so the browser sends the session cookie by itself."""
+    return f"http://{settings.bind_host}:{settings.temporal_ui_port}/codec/ui"
 
 
-def dev_server_command(settings: Settings, data_dir: Path) -> list[str]:
+def dev_server_command(settings: Settings, data_dir: Path, ui_server_port: int) -> list[str]:
+    """The dev server with its UI on a private port, behind the proxy on TEMPORAL_UI_PORT."""
     command = [
         str(temporal_cli()),
         "server",
@@ -45,7 +47,7 @@ def dev_server_command(settings: Settings, data_dir: Path) -> list[str]:
         "--port",
         str(frontend_port(settings)),
         "--ui-port",
-        str(settings.temporal_ui_port),
+        str(ui_server_port),
         "--ui-codec-endpoint",
         ui_codec_endpoint(settings),
         "--db-filename",

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, false, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.columns import UtcDateTime, utc_now
@@ -84,20 +84,43 @@ def find_by_maventa_company_uuid(session: Session, maventa_company_uuid: str) ->
     return session.exec(statement).first()
 
 
+class Identifies(BaseModel):
+    """Ways one text may name a company; a company matches when any of them does."""
+
+    company_id: str | None = None
+    business_id: str | None = None
+    maventa_company_uuid: str | None = None
+
+
 def list_companies(
     session: Session,
     *,
     state: str | None = None,
     needs_support: bool | None = None,
+    reason_starts: str | None = None,
+    identifies: Identifies | None = None,
     after: str | None = None,
     limit: int = 100,
 ) -> list[Company]:
-    """A page of companies in company_id order; pass the last id of a page as `after` for the next one."""
+    """A page of companies in company_id order; pass the last id of a page as `after` for the next one.
+
+    `reason_starts` keeps companies whose support reason begins so (e.g. the bank network's overdue one)."""
     statement = select(Company)
     if state is not None:
         statement = statement.where(Company.state == state)
     if needs_support is not None:
         statement = statement.where(Company.needs_support == needs_support)
+    if reason_starts is not None:
+        statement = statement.where(
+            col(Company.needs_support_reason).startswith(reason_starts, autoescape=True)
+        )
+    if identifies is not None:
+        named = [
+            getattr(Company, field) == value
+            for field, value in identifies.model_dump().items()
+            if value is not None
+        ]
+        statement = statement.where(or_(*named) if named else false())
     if after is not None:
         statement = statement.where(col(Company.company_id) > after)
     return list(session.exec(statement.order_by(col(Company.company_id)).limit(limit)).all())

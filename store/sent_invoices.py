@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from store.columns import UtcDateTime, utc_now
 from store.ledger import SENT_EINVOICE, record_transaction
@@ -130,3 +130,14 @@ def record_status(
     invoice.updated_at = moment
     session.flush()
     return True
+
+
+def recent_sent_invoices(session: Session, company_id: str, limit: int = 20) -> list[SentInvoice]:
+    """The company's latest sales invoices, newest first (support's company page)."""
+    statement = (
+        select(SentInvoice)
+        .where(SentInvoice.company_id == company_id)
+        .order_by(col(SentInvoice.created_at).desc(), col(SentInvoice.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement).all())

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.applications import Starlette
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 
 @asynccontextmanager
-async def serving(app: FastAPI, config: uvicorn.Config | None = None) -> AsyncIterator[str]:
+async def serving(app: Starlette, config: uvicorn.Config | None = None) -> AsyncIterator[str]:
     """Serve app (by `config` if given) on 127.0.0.1 and a free port; yields its base URL, then stops."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))

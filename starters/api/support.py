@@ -5,9 +5,7 @@ send-only, release) are in starters/api/maventa_account.py.
 Who asks is recorded in the workflow's history: the agent's id in the `X-Support-User` header (required on
 the exception actions; retry and the bank check fall back to the body's `requested_by`)."""
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -26,8 +24,8 @@ from starters.api.companies import (
 )
 from starters.api.errors import ERROR_RESPONSES
 from starters.api.temporal import temporal_client
-from store.companies import list_companies
-from store.database import Sessions, unit_of_work
+from starters.company_search import CompanyList, CompanyQuery, find_companies
+from store.database import Sessions
 from workflows.connection_models import AccountView, ActionAnswer, ReleaseSummary
 
 router = APIRouter(
@@ -66,23 +64,6 @@ class CompanyStatus(BaseModel):
     company_id: str
     account: AccountView | None
     released: ReleaseSummary | None
-
-
-class CompanySummary(BaseModel):
-    company_id: str
-    business_id: str
-    name: str
-    state: str
-    needs_support: bool
-    needs_support_reason: str | None
-    maventa_company_id: str | None
-    import_mode: str
-    updated_at: datetime
-
-
-class CompanyList(BaseModel):
-    companies: list[CompanySummary]
-    next_after: str | None = Field(description="Pass as `after` for the next page; null on the last page")
 
 
 def store_sessions(request: Request) -> Sessions:
@@ -149,33 +130,31 @@ async def company_status(company_id: CompanyId, client: TemporalClient) -> Compa
 @router.get("")
 async def list_support_companies(
     sessions: Annotated[Sessions, Depends(store_sessions)],
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Netvisor company id, business id, Maventa company id or e-invoice address",
+        ),
+    ] = None,
     state: Annotated[
         str | None, Query(pattern=r"^[A-Z_]{1,32}$", max_length=32, description="e.g. RECEIVING")
     ] = None,
     needs_support: bool | None = None,
+    bank_network_overdue: Annotated[
+        bool, Query(description="Only companies whose banks have not confirmed by the deadline")
+    ] = False,
     after: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> CompanyList:
-    """Companies by state and/or needing support, from the projection each workflow keeps up to date."""
-
-    def read() -> list[CompanySummary]:
-        with unit_of_work(sessions) as session:
-            rows = list_companies(session, state=state, needs_support=needs_support, after=after, limit=limit)
-            return [
-                CompanySummary(
-                    company_id=row.company_id,
-                    business_id=row.business_id,
-                    name=row.name,
-                    state=row.state,
-                    needs_support=row.needs_support,
-                    needs_support_reason=row.needs_support_reason,
-                    maventa_company_id=row.maventa_company_uuid,
-                    import_mode=row.import_mode,
-                    updated_at=row.updated_at,
-                )
-                for row in rows
-            ]
-
-    companies = await asyncio.to_thread(read)
-    next_after = companies[-1].company_id if len(companies) == limit else None
-    return CompanyList(companies=companies, next_after=next_after)
+    """Companies by identifier, state, needing support or an overdue bank network, from the projection each
+    workflow keeps up to date."""
+    query = CompanyQuery(
+        text=q,
+        state=state,
+        needs_support=needs_support,
+        bank_network_overdue=bank_network_overdue,
+        after=after,
+        limit=limit,
+    )
+    return await find_companies(sessions, query)

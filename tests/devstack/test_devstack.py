@@ -123,7 +123,7 @@ def test_make_run_brings_everything_up_and_ctrl_c_frees_it(stack: RunningStack) 
         assert "temporal_" in metrics.text
 
     groups = _children_of(stack.process.pid)
-    assert len(groups) == 5, "dev server, two sandboxes, worker and API"
+    assert len(groups) == 6, "dev server, its UI's proxy, two sandboxes, worker and API"
     assert all(os.getpgid(pid) == pid for pid in groups), "each child leads its own process group"
 
     stack.process.send_signal(signal.SIGINT)

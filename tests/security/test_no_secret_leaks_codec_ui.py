@@ -69,6 +69,8 @@ async def test_the_ui_decodes_only_for_a_signed_in_agent(tmp_path: Path) -> None
     assert forged.status_code == expired.status_code == 401
 
 
-def test_make_run_points_the_ui_at_the_session_endpoint(tmp_path: Path) -> None:
-    command = dev_server_command(Settings(api_port=8700, bind_host="127.0.0.1"), tmp_path)
-    assert command[command.index("--ui-codec-endpoint") + 1] == "http://127.0.0.1:8700/codec/ui"
+def test_make_run_points_the_ui_at_the_session_endpoint_on_its_own_origin(tmp_path: Path) -> None:
+    settings = Settings(api_port=8700, temporal_ui_port=8233, bind_host="127.0.0.1")
+    command = dev_server_command(settings, tmp_path, ui_server_port=48233)
+    assert command[command.index("--ui-codec-endpoint") + 1] == "http://127.0.0.1:8233/codec/ui"
+    assert command[command.index("--ui-port") + 1] == "48233", "the UI itself is behind devstack/ui_proxy.py"

@@ -1,10 +1,12 @@
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from store.companies import (
     CompanyChanges,
+    Identifies,
     find_by_maventa_company_uuid,
     get_company,
     list_companies,
@@ -73,3 +75,30 @@ def test_finds_a_company_by_its_maventa_company(sessions: Sessions) -> None:
         found = find_by_maventa_company_uuid(session, "uuid-b")
         assert found is not None and found.company_id == "c2"
         assert find_by_maventa_company_uuid(session, "uuid-z") is None
+
+
+def test_finds_a_company_by_any_of_its_identifiers_and_by_its_support_reason(sessions: Sessions) -> None:
+    with unit_of_work(sessions) as session:
+        upsert_company(session, "c1", CompanyChanges(business_id="1234567-8", maventa_company_uuid="uuid-1"))
+        upsert_company(session, "c2", CompanyChanges(business_id="7654321-2"))
+        upsert_company(
+            session,
+            "c3",
+            CompanyChanges(needs_support=True, needs_support_reason="Bank network overdue since 2025-01-07"),
+        )
+        upsert_company(
+            session, "c4", CompanyChanges(needs_support=True, needs_support_reason="Maventa refused: x")
+        )
+
+    def ids(**filters: Any) -> list[str]:
+        with unit_of_work(sessions) as session:
+            return [row.company_id for row in list_companies(session, **filters)]
+
+    assert ids(identifies=Identifies(company_id="c2")) == ["c2"]
+    assert ids(identifies=Identifies(business_id="1234567-8")) == ["c1"]
+    assert ids(identifies=Identifies(maventa_company_uuid="uuid-1")) == ["c1"]
+    assert ids(identifies=Identifies(company_id="c2", business_id="1234567-8")) == ["c1", "c2"]
+    assert ids(identifies=Identifies()) == [], "nothing named matches nothing, not every company"
+    assert ids(identifies=Identifies(company_id="nobody")) == []
+    assert ids(reason_starts="Bank network overdue") == ["c3"]
+    assert ids(reason_starts="Bank_network%") == [], "the prefix is matched literally"

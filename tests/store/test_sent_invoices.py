@@ -11,6 +11,7 @@ from store.sent_invoices import (
     find_by_maventa_invoice_id,
     get_sent_invoice,
     mark_uploaded,
+    recent_sent_invoices,
     record_status,
     register_sent_invoice,
 )
@@ -52,3 +53,15 @@ def test_the_same_invoice_key_in_two_companies_is_two_invoices(sessions: Session
 def test_an_unregistered_invoice_is_refused(sessions: Sessions) -> None:
     with unit_of_work(sessions) as session, pytest.raises(UnknownSentInvoiceError):
         mark_uploaded(session, "c1", "SI-404", "mv-1")
+
+
+def test_recent_sent_invoices_are_the_companys_newest_first(sessions: Sessions) -> None:
+    with unit_of_work(sessions) as session:
+        for number in range(1, 5):
+            register_sent_invoice(session, "c1", f"key-{number}", f"uuid-{number}")
+        register_sent_invoice(session, "c2", "key-other", "uuid-other")
+
+    with unit_of_work(sessions) as session:
+        recent = [row.invoice_key for row in recent_sent_invoices(session, "c1", limit=3)]
+
+    assert recent == ["key-4", "key-3", "key-2"]
