@@ -168,17 +168,28 @@ async def link_api_keys(
     """R12: link an existing Maventa account. The keys are checked with Maventa first (wrong keys: 422,
     nothing changes); then Netvisor's vendor key is linked and the state is LINKED. Import does not start by
     itself: choose it with PUT /v1/companies/{company_id}/maventa/import."""
+    return await link_with_keys(
+        request, client, company_id, body.requested_by, body.company_uuid, body.user_api_key, idempotency_key
+    )
+
+
+async def link_with_keys(
+    request: Request,
+    client: Client,
+    company_id: str,
+    requested_by: str,
+    company_uuid: str,
+    user_api_key: SecretStr,
+    attempt: str | None,
+) -> ActionAnswer:
+    """R12 for Netvisor's route and the support console: refused for the state, checked with Maventa, kept
+    in the vault, then adopted by the workflow (or deleted again)."""
     status, business_id = await current_state(client, company_id)
     if (reason := link_refusal(status)) is not None:
         raise ApiError(409, "action_refused", reason)
-    keys = await checked_keys(
-        request, company_id, business_id, body.company_uuid, body.user_api_key, idempotency_key
-    )
+    keys = await checked_keys(request, company_id, business_id, company_uuid, user_api_key, attempt)
     return await _adopt(
-        request,
-        keys,
-        connection.link_account(client, company_id, body.requested_by, keys, idempotency_key),
-        company_id,
+        request, keys, connection.link_account(client, company_id, requested_by, keys, attempt), company_id
     )
 
 
@@ -277,22 +288,30 @@ async def send_only(
     """R14: sales invoices go through Netvisor, purchase invoices to the customer's other system; nothing is
     imported. Takes the account's keys (checked with Maventa first) unless they are linked already."""
     body = body or SendOnlyBody()
+    return await make_send_only(
+        request, client, company_id, support_user, body.company_uuid, body.user_api_key, idempotency_key
+    )
+
+
+async def make_send_only(
+    request: Request,
+    client: Client,
+    company_id: str,
+    requested_by: str,
+    company_uuid: str | None,
+    user_api_key: SecretStr | None,
+    attempt: str | None,
+) -> ActionAnswer:
+    """R14 for the support route and the console: with the account's keys, or with the keys linked already."""
     status, business_id = await current_state(client, company_id)
-    keys_given = body.company_uuid is not None and body.user_api_key is not None
+    keys_given = company_uuid is not None and user_api_key is not None
     if (reason := send_only_refusal(status, keys_given)) is not None:
         raise ApiError(409, "action_refused", reason)
-    if body.company_uuid is None or body.user_api_key is None:
-        return await act(
-            connection.send_only_with_linked_keys, client, company_id, support_user, idempotency_key
-        )
-    keys = await checked_keys(
-        request, company_id, business_id, body.company_uuid, body.user_api_key, idempotency_key
-    )
+    if company_uuid is None or user_api_key is None:
+        return await act(connection.send_only_with_linked_keys, client, company_id, requested_by, attempt)
+    keys = await checked_keys(request, company_id, business_id, company_uuid, user_api_key, attempt)
     return await _adopt(
-        request,
-        keys,
-        connection.send_only(client, company_id, support_user, keys, idempotency_key),
-        company_id,
+        request, keys, connection.send_only(client, company_id, requested_by, keys, attempt), company_id
     )
 
 
@@ -307,9 +326,17 @@ async def release(
     """R15: the company leaves Netvisor. Import stops, Netvisor's vendor link is removed at Maventa, the
     stored keys are deleted, and the account is the customer's; the workflow ends with a summary. 202 while
     Maventa has not answered yet, 409 when a step failed (retry once its cause is fixed)."""
-    answer = await act(connection.release, client, company_id, support_user, idempotency_key)
-    if answer.outcome == Outcome.FAILED:
-        raise ApiError(409, "release_failed", answer.message)
+    answer = await release_company(client, company_id, support_user, idempotency_key)
     if answer.outcome == Outcome.IN_PROGRESS:
         response.status_code = 202
+    return answer
+
+
+async def release_company(
+    client: Client, company_id: str, requested_by: str, attempt: str | None
+) -> ActionAnswer:
+    """R15 for the support route and the console: a step that failed for good is a 409 with its reason."""
+    answer = await act(connection.release, client, company_id, requested_by, attempt)
+    if answer.outcome == Outcome.FAILED:
+        raise ApiError(409, "release_failed", answer.message)
     return answer

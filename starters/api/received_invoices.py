@@ -289,9 +289,16 @@ async def quarantine(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> QuarantineList:
     """Received invoices set aside because they could not be read or Netvisor rejected them, with why."""
+    return await quarantined_invoices(store_sessions(request), company_id, after, limit)
+
+
+async def quarantined_invoices(
+    sessions: Sessions, company_id: str, after: str | None, limit: int
+) -> QuarantineList:
+    """A page of the company's quarantined invoices (the support route and the console)."""
 
     def read() -> list[QuarantinedInvoice]:
-        with unit_of_work(store_sessions(request)) as session:
+        with unit_of_work(sessions) as session:
             rows = list_quarantined(session, company_id=company_id, after=after, limit=limit)
             return [
                 QuarantinedInvoice(
@@ -320,6 +327,11 @@ async def retry_quarantined(
     request: Request,
 ) -> RetryAnswer:
     """Import a quarantined invoice again once its cause is fixed; it returns to quarantine if it fails."""
+    return await retry_quarantined_invoice(request, company_id, invoice_id)
+
+
+async def retry_quarantined_invoice(request: Request, company_id: str, invoice_id: str) -> RetryAnswer:
+    """Hand a quarantined invoice to the inbox sweep again (the support route and the console)."""
     sessions = store_sessions(request)
 
     def read() -> tuple[str, str] | None:

@@ -116,6 +116,11 @@ async def retry(
 async def company_status(company_id: CompanyId, client: TemporalClient) -> CompanyStatus:
     """The company's account view (state, why it needs support, networks, import, recent actions with who
     asked); for a released company, what releasing it did."""
+    return await support_status(client, company_id)
+
+
+async def support_status(client: Client, company_id: str) -> CompanyStatus:
+    """What support sees of a company (the route and the console)."""
     try:
         view = await connection.account(client, company_id)
     except connection.UnknownCompany:

@@ -128,7 +128,13 @@ async def company_transactions(
 ) -> MonthTransactions:
     """Counts by kind of transaction, their unit prices and line totals, and the month's priced total."""
     month = _month(month, "month query parameter")
-    price_list: PriceList = request.app.state.price_list
+    return await month_transactions(sessions, request.app.state.price_list, company_id, month)
+
+
+async def month_transactions(
+    sessions: Sessions, price_list: PriceList, company_id: str, month: str
+) -> MonthTransactions:
+    """The company's priced transactions of a month (Netvisor's route and the support console)."""
     try:
         found = await asyncio.to_thread(_read_month, sessions, price_list, company_id, month)
     except MonthNotPriced as error:
@@ -154,12 +160,18 @@ async def run_billing(
     now: Now,
 ) -> BillingStatus:
     """Run the month's service billing now; a running or cleanly finished month answers its status instead."""
-    month = _month(month, "month in the path")
-    settings: Settings = request.app.state.settings
-    try:
-        status = await run_billing_now(client, month, task_queue=settings.temporal_task_queue, now=now)
-    except MonthNotOver as error:
-        raise ApiError(422, "month_not_over", f"{error}.") from None
+    status = await start_billing(client, request.app.state.settings, month, now)
     if status.status is BillingRunStatus.COMPLETED:
         response.status_code = 200
     return status
+
+
+async def start_billing(
+    client: Client, settings: Settings, month: str, now: datetime, parameter: str = "month in the path"
+) -> BillingStatus:
+    """Run a month's service billing now (support's route and the console)."""
+    month = _month(month, parameter)
+    try:
+        return await run_billing_now(client, month, task_queue=settings.temporal_task_queue, now=now)
+    except MonthNotOver as error:
+        raise ApiError(422, "month_not_over", f"{error}.") from None
