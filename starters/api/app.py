@@ -30,6 +30,7 @@ from starters.api import (
     webhooks,
 )
 from starters.api.access_log import AccessLogMiddleware
+from starters.api.console import pages as console
 from starters.api.errors import install_error_handlers
 from starters.api.gate import RequestGate
 from starters.api.temporal import TemporalConnection, TemporalUnavailable
@@ -48,6 +49,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhooks.router,
     received_invoices.router,
     received_invoices.support_router,
+    console.router,
 )
 
 

@@ -48,8 +48,9 @@ async def login(request: Request, token: Annotated[str, Form(max_length=500)]) -
     ui = html.escape(settings.temporal_ui_origins[0])
     page = HTMLResponse(
         f"<!doctype html><p>Signed in for {SESSION_SECONDS // 3600} hours. Open the Temporal UI at "
-        f'<a href="{ui}">{ui}</a>; in its codec server settings keep this endpoint and tick '
-        "<em>Include cross-origin credentials</em>. Payloads then show decoded in this browser only.</p>"
+        f'<a href="{ui}">{ui}</a> in this browser, on the same host name: payloads show decoded here only. '
+        "(A Temporal UI on an origin of its own needs <em>Include cross-origin credentials</em> in its "
+        "codec settings; under make run the UI serves this endpoint on its own origin.)</p>"
     )
     start_session(page, settings)
     return page

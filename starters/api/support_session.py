@@ -63,17 +63,27 @@ def session_refusal(settings: Settings, value: str | None) -> ApiError | None:
     )
 
 
-def start_session(response: Response, settings: Settings) -> None:
-    """Set the session cookie on the answer to a successful sign-in."""
-    response.set_cookie(
-        COOKIE,
-        session_value(settings),
-        max_age=SESSION_SECONDS,
-        path=COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=settings.session_cookie_secure,
-    )
+def start_session(response: Response, settings: Settings, paths: tuple[str, ...] = (COOKIE_PATH,)) -> str:
+    """Set the session cookie on the answer to a successful sign-in, for each path that reads it (the support
+    console signs in for itself and for the Temporal UI at once); returns the session's value."""
+    value = session_value(settings)
+    for path in paths:
+        response.set_cookie(
+            COOKIE,
+            value,
+            max_age=SESSION_SECONDS,
+            path=path,
+            httponly=True,
+            samesite="strict",
+            secure=settings.session_cookie_secure,
+        )
+    return value
+
+
+def end_session(response: Response, paths: tuple[str, ...] = (COOKIE_PATH,)) -> None:
+    """Sign out: the browser forgets the session cookie on each path."""
+    for path in paths:
+        response.delete_cookie(COOKIE, path=path, httponly=True, samesite="strict")
 
 
 async def support_session(request: Request, session: SessionCookie = None) -> None:

@@ -1,0 +1,1 @@
+"""The support console: customer service's pages under /support/ (docs/support.md)."""
