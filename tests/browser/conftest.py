@@ -96,6 +96,7 @@ class Prepared:
 
     connected: "asyncio.Task[list[Company]]"
     existing: "asyncio.Task[ExistingAccount]"
+    declining: "asyncio.Task[ExistingAccount]"
     temporal_ui: "asyncio.Task[Page]"
 
 
@@ -114,10 +115,11 @@ async def prepared(service: Service, browser: Browser) -> AsyncIterator[Prepared
     tasks = Prepared(
         connected=asyncio.create_task(service.found(2)),
         existing=asyncio.create_task(existing_account(service, UTF8_NAME)),
+        declining=asyncio.create_task(existing_account(service, "Kieltäytyvä Oy")),
         temporal_ui=asyncio.create_task(_temporal_ui(browser, service)),
     )
     yield tasks
-    for task in (tasks.connected, tasks.existing, tasks.temporal_ui):
+    for task in (tasks.connected, tasks.existing, tasks.declining, tasks.temporal_ui):
         task.cancel()
     if tasks.temporal_ui.done() and not tasks.temporal_ui.cancelled() and not tasks.temporal_ui.exception():
         await tasks.temporal_ui.result().context.close()
@@ -139,6 +141,12 @@ async def to_release(prepared: Prepared) -> Company:
 async def existing(prepared: Prepared) -> ExistingAccount:
     """A company with a Maventa account of its own (EXISTING_ACCOUNT until a test links it) named in UTF-8."""
     return await prepared.existing
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def declining(prepared: Prepared) -> ExistingAccount:
+    """Another company with an account of its own, for declining and then sending only."""
+    return await prepared.declining
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -192,3 +192,37 @@ async def test_a_form_without_its_csrf_token_changes_nothing(
     assert without.status == wrong.status == 403
     assert "nothing was done" in await without.text()
     assert await state_of(service, company.company_id) == "CONNECTED"
+
+
+async def confirm(page: Page, action: str, button: str) -> None:
+    await page.get_by_role("link", name=action).click()
+    await expect(page.get_by_role("heading", name="What will happen")).to_be_visible()
+    await page.get_by_role("button", name=button).click()
+
+
+async def test_every_other_support_action_from_the_console(
+    page: Page, service: Service, declining: ExistingAccount, connected: Company
+) -> None:
+    await sign_in(page, service)
+    await page.goto(api(service, f"/support/companies/{declining.company_id}"))
+    await confirm(page, "Decline linking (R13)", "Decline")
+    await expect(page.get_by_role("status")).to_contain_text("DONE (NOT_LINKED)")
+    await page.get_by_role("link", name="Make send-only (R14)").click()
+    await page.get_by_role("button", name="Make send-only").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Send-only needs the account's keys")
+    await page.get_by_label(re.compile("company UUID")).fill(declining.company_uuid)
+    await page.get_by_label(re.compile("API key")).fill(declining.user_api_key)
+    await page.get_by_role("button", name="Make send-only").click()
+    await expect(page.get_by_role("status")).to_contain_text("DONE (SEND_ONLY)")
+    assert await state_of(service, declining.company_id) == "SEND_ONLY"
+
+    await page.goto(api(service, f"/support/companies/{connected.company_id}"))
+    await confirm(page, "Check the bank network now", "Ask Maventa now")
+    await expect(page.get_by_role("status")).to_contain_text("(CONNECTED)")
+    await confirm(page, "Retry the failed step", "Retry")
+    await expect(page.get_by_role("alert")).to_contain_text("The service refused (action_refused)")
+    await page.get_by_role("link", name="Run billing").click()
+    await expect(page.get_by_label("Month (YYYY-MM)")).to_have_value(re.compile(r"^\d{4}-\d{2}$"))
+    await page.get_by_role("button", name="Run the billing").click()
+    await expect(page.get_by_role("status")).to_contain_text(re.compile(r"Service billing of \d{4}-\d{2}: "))
+    await expect(page.get_by_role("heading", name="Find a company")).to_be_visible()

@@ -29,7 +29,7 @@ from starters.api.console.actions import ACTIONS, BY_SLUG, Action, Asked, billin
 from starters.api.console.session import Agent
 from starters.api.console.views import company_view
 from starters.api.errors import ApiError
-from starters.api.support import store_sessions
+from starters.api.support import store_sessions, support_status
 from starters.api.support_session import SESSION_SECONDS
 from starters.company_search import STATES, CompanyQuery, find_companies
 from store.ledger import billing_month
@@ -286,6 +286,18 @@ def _confirmation(
     return _page(request, "confirm.html", context, agent, refusal.status if refusal else 200)
 
 
+async def _subject(request: Request, company_id: str) -> str:
+    """The company as the agent knows it: name, business id and state (its id alone if it cannot be read)."""
+    try:
+        status = await support_status(await _client(request), company_id)
+    except ApiError:
+        return f"Company {company_id}"
+    if status.account is not None:
+        account = status.account
+        return f"{account.name} ({account.business_id}), company {company_id}, now {account.state}"
+    return f"Company {company_id}, released"
+
+
 async def _confirm_page(request: Request, company_id: str, action: Action | None) -> Response:
     agent = session.signed_in(request)
     if agent is None:
@@ -293,7 +305,8 @@ async def _confirm_page(request: Request, company_id: str, action: Action | None
     if action is None:
         return _problem(request, agent, "No such action", "The console has no such action.", 404)
     back = f"/support/companies/{company_id}"
-    return _confirmation(request, agent, action, f"Company {company_id}", back, f"{back}/{action.slug}")
+    subject = await _subject(request, company_id)
+    return _confirmation(request, agent, action, subject, back, f"{back}/{action.slug}")
 
 
 async def _confirmed(request: Request, company_id: str, action: Action | None, now: datetime) -> Response:
@@ -309,7 +322,7 @@ async def _confirmed(request: Request, company_id: str, action: Action | None, n
     values = {key: value for key, value in form.items() if isinstance(value, str)}
     attempt = values.get("attempt", "")
     back = f"/support/companies/{company_id}" if company_id else "/support/"
-    subject = f"Company {company_id}" if company_id else "Every company"
+    subject = await _subject(request, company_id) if company_id else "Every company"
     target = f"{back}/{action.slug}" if company_id else "/support/billing"
     try:
         client = await _client(request)
