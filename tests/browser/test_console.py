@@ -62,6 +62,10 @@ async def test_signing_in_needs_the_token_and_signing_out_ends_the_session(
     await expect(page.get_by_role("alert")).to_have_text("That is not the support token.")
 
     await sign_in(page, service)
+    await expect(page.get_by_label(re.compile("^Netvisor company id"))).to_be_focused()
+    await page.set_viewport_size(NARROW)
+    assert await no_horizontal_scroll(page), "the search page scrolls sideways at 390 px"
+    await page.set_viewport_size(WIDE)
     cookies = {c["name"]: c for c in await page.context.cookies() if c["name"] == "codec_ui_session"}
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.get_by_text("You are signed out.")).to_be_visible()
@@ -91,6 +95,8 @@ async def test_a_quarantined_invoice_is_retried_after_its_cause_is_fixed(
 
     await sign_in(page, service)
     await page.goto(api(service, f"/support/companies/{company.company_id}"))
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
     row = page.get_by_role("row").filter(has_text=invoice_id)
     await expect(row).to_contain_text("Netvisor rejected")
     await row.get_by_role("link", name=re.compile("^Retry")).click()
