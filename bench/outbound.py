@@ -27,8 +27,9 @@ class OutboundResult:
     seconds: float
 
 
-def sales_invoice(seller_business_id: str, number: str) -> dict[str, Any]:
-    """A JSON invoice (domain.finvoice.SalesInvoice), rendered to Finvoice 3.0 by the service."""
+def sales_invoice(seller_business_id: str, number: str = "2024-0042") -> dict[str, Any]:
+    """A JSON invoice (domain.finvoice.SalesInvoice) with two VAT rates and Finnish letters, rendered to
+    Finvoice 3.0 by the service; the tests send the same one."""
     return {
         "number": number,
         "invoice_date": "2024-05-02",
@@ -46,9 +47,17 @@ def sales_invoice(seller_business_id: str, number: str) -> dict[str, Any]:
             "address": {"street": "Tehtaantie 2", "post_code": "33100", "town": "Tampere"},
         },
         "rows": [
-            {"description": "Konsultointi", "quantity": "3", "unit_price": "95.50", "vat_percent": "25.5"}
+            {
+                "description": "Konsultointi",
+                "quantity": "3",
+                "unit": "h",
+                "unit_price": "95.50",
+                "vat_percent": "25.5",
+            },
+            {"description": "Käsikirja", "quantity": "1", "unit_price": "20.00", "vat_percent": "10"},
         ],
         "payment_reference": "1232",
+        "free_text": "Kiitos tilauksesta",
     }
 
 

@@ -14,9 +14,6 @@ from stdnum.fi import ytunnus
 MAVENTA_OPERATOR = "003721291126"
 """Maventa's operator (intermediator) id in the Finnish operator network."""
 
-MAVENTA_BANK_NETWORK_OPERATOR = "DABAFIHH"
-"""The intermediator a bank-network sender uses to reach a Maventa customer (Maventa peers through Danske)."""
-
 OVT_PREFIX = "0037"
 """ICD of the Finnish Tax Administration: every OVT code starts with it."""
 

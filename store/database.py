@@ -79,11 +79,6 @@ class Sessions:
         self.engine.dispose()
 
 
-def session_factory(engine: Engine) -> Sessions:
-    """The session factory for an engine (sessions do not expire loaded rows on commit)."""
-    return Sessions(engine)
-
-
 @contextmanager
 def unit_of_work(sessions: Sessions) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""

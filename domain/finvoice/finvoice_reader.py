@@ -4,21 +4,9 @@ from decimal import Decimal
 
 from lxml import etree
 
+from domain.finvoice import received_invoice as received
 from domain.finvoice.credit_notes import money_reversed
 from domain.finvoice.errors import UnparsableInvoice
-from domain.finvoice.received_invoice import (
-    AllowanceCharge,
-    AttachmentKind,
-    AttachmentReference,
-    DocumentFormat,
-    PostalAddress,
-    ReceivedBuyer,
-    ReceivedInvoice,
-    ReceivedInvoiceRow,
-    ReceivedSeller,
-    Routing,
-    VatSubtotal,
-)
 from domain.finvoice.values import parse_amount, parse_date
 from domain.finvoice.xml_reading import (
     amount_at,
@@ -34,7 +22,7 @@ CREDIT_NOTE_TYPE_CODES = frozenset({"INV02"})
 CREDIT_NOTE_UN_CODES = frozenset({"381"})
 
 
-def read_finvoice(root: etree._Element, frame: etree._Element | None) -> ReceivedInvoice:
+def read_finvoice(root: etree._Element, frame: etree._Element | None) -> received.ReceivedInvoice:
     """The invoice in a Finvoice root element; `frame` is the SOAP envelope that preceded it, if any."""
     details = root.find("InvoiceDetails")
     if details is None:
@@ -51,8 +39,8 @@ def read_finvoice(root: etree._Element, frame: etree._Element | None) -> Receive
     routing = _routing(root, frame)
     total_including_vat = parse_amount(total.text or "", field=total.tag)
     credit_note = _is_credit_note(details) or total_including_vat < 0
-    invoice = ReceivedInvoice(
-        format=DocumentFormat.FINVOICE,
+    invoice = received.ReceivedInvoice(
+        format=received.DocumentFormat.FINVOICE,
         version=root.get("Version") or "unknown",
         credit_note=credit_note,
         number=required_text(details, "InvoiceNumber", document="Finvoice"),
@@ -61,7 +49,7 @@ def read_finvoice(root: etree._Element, frame: etree._Element | None) -> Receive
         ),
         due_date=parse_date(due_date, field="InvoiceDueDate") if due_date else None,
         seller=_seller(root, routing),
-        buyer=ReceivedBuyer(
+        buyer=received.ReceivedBuyer(
             name=single_line(joined(texts_at(root, "BuyerPartyDetails/BuyerOrganisationName"))),
             business_id=text_at(root, "BuyerPartyDetails/BuyerPartyIdentifier"),
         ),
@@ -81,7 +69,7 @@ def read_finvoice(root: etree._Element, frame: etree._Element | None) -> Receive
             text_at(epi, "EpiPartyDetails/EpiBfiPartyDetails/EpiBfiIdentifier")
             or text_at(root, "SellerInformationDetails/SellerAccountDetails/SellerBic")
         ),
-        rows=[row for row in map(_row, root.findall("InvoiceRow")) if row != ReceivedInvoiceRow()],
+        rows=[row for row in map(_row, root.findall("InvoiceRow")) if row != received.ReceivedInvoiceRow()],
         attachments=_attachments(root),
         free_text=joined(texts_at(details, "InvoiceFreeText"), "\n"),
         routing=routing,
@@ -103,7 +91,7 @@ def _account(root: etree._Element, epi: etree._Element | None) -> str | None:
     return next(iter(ibans), None) or next((number for _scheme, number in accounts if number), None)
 
 
-def _allowances_charges(details: etree._Element) -> list[AllowanceCharge]:
+def _allowances_charges(details: etree._Element) -> list[received.AllowanceCharge]:
     """Invoice-level discounts and charges (Finvoice 3.0 DiscountDetails, ChargeDetails), VAT excluded."""
     found = []
     for path, sign in (("DiscountDetails", -1), ("ChargeDetails", 1)):
@@ -112,7 +100,7 @@ def _allowances_charges(details: etree._Element) -> list[AllowanceCharge]:
             if amount is None:
                 continue
             found.append(
-                AllowanceCharge(
+                received.AllowanceCharge(
                     reason=text_at(element, "ReasonText") or joined(texts_at(element, "FreeText")),
                     amount=sign * abs(amount),
                     vat_percent=amount_at(element, "VatRatePercent"),
@@ -121,8 +109,8 @@ def _allowances_charges(details: etree._Element) -> list[AllowanceCharge]:
     return found
 
 
-def _vat_subtotal(element: etree._Element) -> VatSubtotal:
-    return VatSubtotal(
+def _vat_subtotal(element: etree._Element) -> received.VatSubtotal:
+    return received.VatSubtotal(
         vat_percent=amount_at(element, "VatRatePercent"),
         category=text_at(element, "VatCode"),
         taxable_amount=amount_at(element, "VatBaseAmount"),
@@ -137,11 +125,11 @@ def _is_credit_note(details: etree._Element) -> bool:
     )
 
 
-def _seller(root: etree._Element, routing: Routing | None) -> ReceivedSeller:
+def _seller(root: etree._Element, routing: received.Routing | None) -> received.ReceivedSeller:
     party = root.find("SellerPartyDetails")
     postal = party.find("SellerPostalAddressDetails") if party is not None else None
     address = (
-        PostalAddress(
+        received.PostalAddress(
             street=joined(texts_at(postal, "SellerStreetName")),
             post_code=text_at(postal, "SellerPostCodeIdentifier"),
             town=text_at(postal, "SellerTownName"),
@@ -150,7 +138,7 @@ def _seller(root: etree._Element, routing: Routing | None) -> ReceivedSeller:
         if postal is not None
         else None
     )
-    return ReceivedSeller(
+    return received.ReceivedSeller(
         name=single_line(joined(texts_at(party, "SellerOrganisationName"))),
         business_id=text_at(party, "SellerPartyIdentifier"),
         vat_number=text_at(party, "SellerOrganisationTaxCode"),
@@ -160,7 +148,7 @@ def _seller(root: etree._Element, routing: Routing | None) -> ReceivedSeller:
     )
 
 
-def _row(row: etree._Element) -> ReceivedInvoiceRow:
+def _row(row: etree._Element) -> received.ReceivedInvoiceRow:
     quantity = row.find("InvoicedQuantity")
     if quantity is None or not (quantity.text or "").strip():
         quantity = row.find("DeliveredQuantity")
@@ -172,7 +160,7 @@ def _row(row: etree._Element) -> ReceivedInvoiceRow:
         or text_at(row, "SubInvoiceRow/SubArticleName")
         or joined(texts_at(row, "SubInvoiceRow/SubRowFreeText"), "\n")
     )
-    return ReceivedInvoiceRow(
+    return received.ReceivedInvoiceRow(
         description=description,
         quantity=parse_amount(quantity.text or "", field="InvoicedQuantity")
         if has_quantity and quantity is not None
@@ -187,22 +175,22 @@ def _row(row: etree._Element) -> ReceivedInvoiceRow:
     )
 
 
-def _attachments(root: etree._Element) -> list[AttachmentReference]:
+def _attachments(root: etree._Element) -> list[received.AttachmentReference]:
     references = [
-        AttachmentReference(kind=AttachmentKind.ATTACHMENT_MESSAGE, name=identifier)
+        received.AttachmentReference(kind=received.AttachmentKind.ATTACHMENT_MESSAGE, name=identifier)
         for identifier in texts_at(root, "AttachmentMessageDetails/AttachmentMessageIdentifier")
     ]
     names = texts_at(root, "InvoiceUrlNameText")
     urls = texts_at(root, "InvoiceUrlText")
     for index, url in enumerate(urls):
         name = names[index] if index < len(names) else url
-        references.append(AttachmentReference(kind=AttachmentKind.LINK, name=name, url=url))
+        references.append(received.AttachmentReference(kind=received.AttachmentKind.LINK, name=name, url=url))
     return references
 
 
-def _routing(root: etree._Element, frame: etree._Element | None) -> Routing | None:
+def _routing(root: etree._Element, frame: etree._Element | None) -> received.Routing | None:
     details = root.find("MessageTransmissionDetails")
-    in_document = Routing(
+    in_document = received.Routing(
         sender_address=text_at(details, "MessageSenderDetails/FromIdentifier"),
         sender_operator=text_at(details, "MessageSenderDetails/FromIntermediator"),
         receiver_address=text_at(details, "MessageReceiverDetails/ToIdentifier"),
@@ -210,14 +198,15 @@ def _routing(root: etree._Element, frame: etree._Element | None) -> Routing | No
         message_id=text_at(details, "MessageDetails/MessageIdentifier"),
         timestamp=text_at(details, "MessageDetails/MessageTimeStamp"),
     )
-    in_frame = _frame_routing(frame) if frame is not None else Routing()
-    merged = Routing(
-        **{field: getattr(in_document, field) or getattr(in_frame, field) for field in Routing.model_fields}
+    in_frame = _frame_routing(frame) if frame is not None else received.Routing()
+    fields = received.Routing.model_fields
+    merged = received.Routing(
+        **{field: getattr(in_document, field) or getattr(in_frame, field) for field in fields}
     )
-    return None if merged == Routing() else merged
+    return None if merged == received.Routing() else merged
 
 
-def _frame_routing(frame: etree._Element) -> Routing:
+def _frame_routing(frame: etree._Element) -> received.Routing:
     parties: dict[tuple[str, str], str] = {}
     for direction in ("From", "To"):
         for party in frame.iter(f"{{*}}{direction}"):
@@ -225,7 +214,7 @@ def _frame_routing(frame: etree._Element) -> Routing:
             party_id = text_at(party, "{*}PartyId")
             if role and party_id:
                 parties.setdefault((direction, role), party_id)
-    return Routing(
+    return received.Routing(
         sender_address=parties.get(("From", "Sender")),
         sender_operator=parties.get(("From", "Intermediator")),
         receiver_address=parties.get(("To", "Receiver")),

@@ -12,27 +12,15 @@ from decimal import Decimal
 
 from lxml import etree
 
+from domain.finvoice import received_invoice as received
 from domain.finvoice.errors import UnparsableInvoice
-from domain.finvoice.received_invoice import (
-    AllowanceCharge,
-    AttachmentKind,
-    AttachmentReference,
-    DocumentFormat,
-    PostalAddress,
-    ReceivedBuyer,
-    ReceivedInvoice,
-    ReceivedInvoiceRow,
-    ReceivedSeller,
-    Routing,
-    VatSubtotal,
-)
 from domain.finvoice.values import parse_amount
 from domain.finvoice.xml_reading import amount_at, compact, joined, required_text, text_at, texts_at
 
 DOCUMENT = "the TEAPPS document"
 
 
-def read_teapps(root: etree._Element) -> ReceivedInvoice:
+def read_teapps(root: etree._Element) -> received.ReceivedInvoice:
     """The single invoice in a TEAPPS INVOICE_CENTER."""
     invoices = root.findall("CONTENT_FRAME/INVOICES/INVOICE")
     if len(invoices) != 1:
@@ -50,21 +38,21 @@ def read_teapps(root: etree._Element) -> ReceivedInvoice:
     if invoice_date is None:
         raise UnparsableInvoice(f"{DOCUMENT} has no INVOICE_DATE")
     receiver = invoice.find("RECEIVER")
-    return ReceivedInvoice(
-        format=DocumentFormat.TEAPPS,
+    return received.ReceivedInvoice(
+        format=received.DocumentFormat.TEAPPS,
         version=text_at(root, "CONTENT_FRAME/BLOCK_RULES/FORMAT_VERSION") or "unknown",
         credit_note=total < 0,
         number=required_text(header, "INVOICE_ID", document=DOCUMENT),
         invoice_date=invoice_date,
         due_date=_date(header, "DUE_DATE"),
-        seller=ReceivedSeller(
+        seller=received.ReceivedSeller(
             name=joined(texts_at(seller_info, "CUSTOMER_NAME")),
             business_id=text_at(seller_info, "ORGANIZATION_NUMBER"),
             vat_number=text_at(seller_info, "VAT_NUMBER"),
             address=_address(seller_info),
             einvoice_address=text_at(payee, "NET_SERVICE_ID"),
         ),
-        buyer=ReceivedBuyer(
+        buyer=received.ReceivedBuyer(
             name=joined(texts_at(buyer_info, "CUSTOMER_NAME")),
             business_id=text_at(buyer_info, "ORGANIZATION_NUMBER"),
         ),
@@ -81,11 +69,11 @@ def read_teapps(root: etree._Element) -> ReceivedInvoice:
         seller_bic=compact(text_at(payee, "BANKS/SWIFT_CODE")),
         rows=[_row(row) for row in invoice.findall("ROWS/ROW")],
         attachments=[
-            AttachmentReference(kind=AttachmentKind.IMAGE, name=name)
+            received.AttachmentReference(kind=received.AttachmentKind.IMAGE, name=name)
             for name in texts_at(invoice, "CONTROL/IMAGE_CONTROL/IMAGE_FILE")
         ],
         free_text=joined(texts_at(header, "FREE_TEXT"), "\n"),
-        routing=Routing(
+        routing=received.Routing(
             sender_address=text_at(payee, "NET_SERVICE_ID"),
             sender_operator=text_at(payee, "INTERMEDIATOR"),
             receiver_address=text_at(receiver, "NET_SERVICE_ID"),
@@ -110,7 +98,7 @@ def _rounding(summary: etree._Element | None) -> Decimal | None:
     return value if value else None
 
 
-def _allowances_charges(summary: etree._Element | None) -> list[AllowanceCharge]:
+def _allowances_charges(summary: etree._Element | None) -> list[received.AllowanceCharge]:
     """SUMMARY/DISCOUNT (a reduction, written with a positive amount) and SUMMARY/CHARGES, VAT excluded."""
     found = []
     for path, name, amount_path, sign in (
@@ -122,7 +110,7 @@ def _allowances_charges(summary: etree._Element | None) -> list[AllowanceCharge]
             if amount is None:
                 continue
             found.append(
-                AllowanceCharge(
+                received.AllowanceCharge(
                     reason=text_at(element, name),
                     amount=sign * amount,
                     vat_percent=amount_at(element, "VAT/RATE"),
@@ -131,8 +119,8 @@ def _allowances_charges(summary: etree._Element | None) -> list[AllowanceCharge]
     return found
 
 
-def _vat_subtotal(element: etree._Element) -> VatSubtotal:
-    return VatSubtotal(
+def _vat_subtotal(element: etree._Element) -> received.VatSubtotal:
+    return received.VatSubtotal(
         vat_percent=amount_at(element, "RATE"),
         category=text_at(element, "VAT_TYPE"),
         taxable_amount=_signed(element, "ACCORDING/AMOUNT"),
@@ -168,11 +156,11 @@ def _date(header: etree._Element | None, path: str) -> date | None:
         raise UnparsableInvoice(f"{DOCUMENT} has {path} that is not a calendar date") from exc
 
 
-def _address(info: etree._Element | None) -> PostalAddress | None:
+def _address(info: etree._Element | None) -> received.PostalAddress | None:
     address = info.find("ADDRESS") if info is not None else None
     if address is None:
         return None
-    return PostalAddress(
+    return received.PostalAddress(
         street=joined(texts_at(address, "STREET_ADDRESS1") + texts_at(address, "STREET_ADDRESS2")),
         post_code=text_at(address, "POSTAL_CODE"),
         town=text_at(address, "POST_OFFICE"),
@@ -180,12 +168,12 @@ def _address(info: etree._Element | None) -> PostalAddress | None:
     )
 
 
-def _row(row: etree._Element) -> ReceivedInvoiceRow:
+def _row(row: etree._Element) -> received.ReceivedInvoiceRow:
     charged = row.find("QUANTITY/CHARGED")
     quantity = amount_at(row, "QUANTITY/CHARGED")
     if quantity is not None and charged is not None and charged.get("SIGN") == "-":
         quantity = -quantity
-    return ReceivedInvoiceRow(
+    return received.ReceivedInvoiceRow(
         description=text_at(row, "ARTICLE/ARTICLE_NAME") or joined(texts_at(row, "FREE_TEXT"), "\n"),
         quantity=quantity,
         unit=charged.get("Q_UNIT") if charged is not None else None,

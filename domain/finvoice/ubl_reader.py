@@ -4,21 +4,9 @@ from decimal import Decimal
 
 from lxml import etree
 
+from domain.finvoice import received_invoice as received
 from domain.finvoice.credit_notes import money_reversed
 from domain.finvoice.errors import UnparsableInvoice
-from domain.finvoice.received_invoice import (
-    AllowanceCharge,
-    AttachmentKind,
-    AttachmentReference,
-    DocumentFormat,
-    PostalAddress,
-    ReceivedBuyer,
-    ReceivedInvoice,
-    ReceivedInvoiceRow,
-    ReceivedSeller,
-    Routing,
-    VatSubtotal,
-)
 from domain.finvoice.values import parse_date
 from domain.finvoice.xml_reading import (
     amount_at,
@@ -52,7 +40,7 @@ def _amount(element: etree._Element | None, path: str) -> Decimal | None:
     return amount_at(element, _path(path))
 
 
-def read_ubl(root: etree._Element) -> ReceivedInvoice:
+def read_ubl(root: etree._Element) -> received.ReceivedInvoice:
     """The invoice in a UBL Invoice or CreditNote root element."""
     is_credit_note_root = etree.QName(root).localname == "CreditNote"
     customization = _text(root, "cbc:CustomizationID") or ""
@@ -68,8 +56,9 @@ def read_ubl(root: etree._Element) -> ReceivedInvoice:
         else ("cac:InvoiceLine", "cbc:InvoicedQuantity")
     )
     credit_note = is_credit_note_root or type_code in CREDIT_NOTE_TYPE_CODES
-    invoice = ReceivedInvoice(
-        format=DocumentFormat.PEPPOL_BIS if "peppol" in customization else DocumentFormat.UBL,
+    peppol = "peppol" in customization
+    invoice = received.ReceivedInvoice(
+        format=received.DocumentFormat.PEPPOL_BIS if peppol else received.DocumentFormat.UBL,
         version=_version(customization, _text(root, "cbc:UBLVersionID")),
         credit_note=credit_note,
         number=required_text(root, _path("cbc:ID"), document=DOCUMENT),
@@ -77,14 +66,14 @@ def read_ubl(root: etree._Element) -> ReceivedInvoice:
             required_text(root, _path("cbc:IssueDate"), document=DOCUMENT), field="IssueDate"
         ),
         due_date=parse_date(due_date, field="DueDate") if due_date else None,
-        seller=ReceivedSeller(
+        seller=received.ReceivedSeller(
             name=_party_name(supplier),
             business_id=_text(supplier, "cac:PartyLegalEntity/cbc:CompanyID"),
             vat_number=_vat_number(supplier),
             address=_address(supplier),
             einvoice_address=_endpoint(supplier),
         ),
-        buyer=ReceivedBuyer(
+        buyer=received.ReceivedBuyer(
             name=_party_name(customer), business_id=_text(customer, "cac:PartyLegalEntity/cbc:CompanyID")
         ),
         total_including_vat=_total_including_vat(root),
@@ -104,7 +93,7 @@ def read_ubl(root: etree._Element) -> ReceivedInvoice:
         rows=[_row(line, quantity_path) for line in root.findall(_path(line_path))],
         attachments=_attachments(root),
         free_text=joined(texts_at(root, _path("cbc:Note")), "\n"),
-        routing=Routing(sender_address=_endpoint(supplier), receiver_address=_endpoint(customer)),
+        routing=received.Routing(sender_address=_endpoint(supplier), receiver_address=_endpoint(customer)),
     )
     if credit_note:
         return money_reversed(invoice)
@@ -138,12 +127,12 @@ def _vat_total(root: etree._Element, currency: str) -> Decimal | None:
     return _amount(_document_tax_total(root, currency), "cbc:TaxAmount")
 
 
-def _vat_breakdown(root: etree._Element, currency: str) -> list[VatSubtotal]:
+def _vat_breakdown(root: etree._Element, currency: str) -> list[received.VatSubtotal]:
     tax_total = _document_tax_total(root, currency)
     if tax_total is None:
         return []
     return [
-        VatSubtotal(
+        received.VatSubtotal(
             vat_percent=_amount(subtotal, "cac:TaxCategory/cbc:Percent"),
             category=_text(subtotal, "cac:TaxCategory/cbc:ID"),
             taxable_amount=_amount(subtotal, "cbc:TaxableAmount"),
@@ -153,10 +142,10 @@ def _vat_breakdown(root: etree._Element, currency: str) -> list[VatSubtotal]:
     ]
 
 
-def _allowance_charge(element: etree._Element) -> AllowanceCharge:
+def _allowance_charge(element: etree._Element) -> received.AllowanceCharge:
     is_charge = (_text(element, "cbc:ChargeIndicator") or "").lower() == "true"
     amount = _amount(element, "cbc:Amount") or Decimal(0)
-    return AllowanceCharge(
+    return received.AllowanceCharge(
         reason=_text(element, "cbc:AllowanceChargeReason") or _text(element, "cbc:AllowanceChargeReasonCode"),
         amount=amount if is_charge else -amount,
         vat_percent=_amount(element, "cac:TaxCategory/cbc:Percent"),
@@ -198,11 +187,11 @@ def _endpoint(party: etree._Element | None) -> str | None:
     return f"{scheme}:{value}" if scheme else value
 
 
-def _address(party: etree._Element | None) -> PostalAddress | None:
+def _address(party: etree._Element | None) -> received.PostalAddress | None:
     postal = party.find(_path("cac:PostalAddress")) if party is not None else None
     if postal is None:
         return None
-    return PostalAddress(
+    return received.PostalAddress(
         street=joined(
             [
                 part
@@ -216,13 +205,13 @@ def _address(party: etree._Element | None) -> PostalAddress | None:
     )
 
 
-def _row(line: etree._Element, quantity_path: str) -> ReceivedInvoiceRow:
+def _row(line: etree._Element, quantity_path: str) -> received.ReceivedInvoiceRow:
     quantity = line.find(_path(quantity_path))
     price = _amount(line, "cac:Price/cbc:PriceAmount")
     base_quantity = _amount(line, "cac:Price/cbc:BaseQuantity")
     if price is not None and base_quantity:
         price = price / base_quantity
-    return ReceivedInvoiceRow(
+    return received.ReceivedInvoiceRow(
         description=_text(line, "cac:Item/cbc:Name") or _text(line, "cac:Item/cbc:Description"),
         quantity=_amount(line, quantity_path),
         unit=quantity.get("unitCode") if quantity is not None else None,
@@ -232,7 +221,7 @@ def _row(line: etree._Element, quantity_path: str) -> ReceivedInvoiceRow:
     )
 
 
-def _attachments(root: etree._Element) -> list[AttachmentReference]:
+def _attachments(root: etree._Element) -> list[received.AttachmentReference]:
     references = []
     for reference in root.findall(_path("cac:AdditionalDocumentReference")):
         identifier = _text(reference, "cbc:ID") or "attachment"
@@ -240,7 +229,8 @@ def _attachments(root: etree._Element) -> list[AttachmentReference]:
         url = _text(reference, "cac:Attachment/cac:ExternalReference/cbc:URI")
         if embedded is not None:
             name = embedded.get("filename") or identifier
-            references.append(AttachmentReference(kind=AttachmentKind.EMBEDDED, name=name))
+            references.append(received.AttachmentReference(kind=received.AttachmentKind.EMBEDDED, name=name))
         elif url is not None:
-            references.append(AttachmentReference(kind=AttachmentKind.LINK, name=identifier, url=url))
+            link = received.AttachmentReference(kind=received.AttachmentKind.LINK, name=identifier, url=url)
+            references.append(link)
     return references

@@ -6,45 +6,13 @@ from typing import Any
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
-RECIPIENT = {"einvoice_address": "003715728600", "operator": "003721291126"}
+from bench.outbound import RECIPIENT, sales_invoice
+
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def b64(content: bytes) -> str:
     return base64.b64encode(content).decode("ascii")
-
-
-def sales_invoice(seller_business_id: str, number: str = "2024-0042") -> dict[str, Any]:
-    """A JSON invoice (domain.finvoice.SalesInvoice) with two VAT rates and Finnish letters."""
-    return {
-        "number": number,
-        "invoice_date": "2024-05-02",
-        "due_date": "2024-05-16",
-        "seller": {
-            "name": "Myyjä Oy",
-            "business_id": seller_business_id,
-            "address": {"street": "Kauppakatu 1", "post_code": "00100", "town": "Helsinki"},
-            "iban": "FI2112345600000785",
-            "bic": "NDEAFIHH",
-        },
-        "buyer": {
-            "name": "Ostaja Ab",
-            "business_id": "1572860-0",
-            "address": {"street": "Tehtaantie 2", "post_code": "33100", "town": "Tampere"},
-        },
-        "rows": [
-            {
-                "description": "Konsultointi",
-                "quantity": "3",
-                "unit": "h",
-                "unit_price": "95.50",
-                "vat_percent": "25.5",
-            },
-            {"description": "Käsikirja", "quantity": "1", "unit_price": "20.00", "vat_percent": "10"},
-        ],
-        "payment_reference": "1232",
-        "free_text": "Kiitos tilauksesta",
-    }
 
 
 def json_request(invoice_key: str, seller_business_id: str, **extra: Any) -> dict[str, Any]:
