@@ -14,11 +14,7 @@ from domain.identifiers import InvalidIdentifier, normalise_business_id
 from store.companies import Company, find_by_maventa_company_uuid, get_company
 from store.database import Sessions, reading
 from store.vault import get_secret
-
-RECEIVING_STATES = frozenset({"RECEIVING", "CONNECTED", "LINKED"})
-"""Lifecycle states in which received invoices go to Netvisor (§3); send-only and not-linked companies
-import nothing, and the others have no receiving through Netvisor. A step that failed for good (shown as
-NEEDS_SUPPORT) does not stop receiving that is open, so the lifecycle state decides, not the shown one."""
+from workflows.connection_policy import receives
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,9 @@ class ReceivingCompany:
 
     @property
     def receives(self) -> bool:
-        return self.lifecycle_state in RECEIVING_STATES
+        """Whether its received invoices go to Netvisor: the lifecycle state decides, not the shown one (a
+        step that failed for good does not stop receiving that is open)."""
+        return receives(self.lifecycle_state)
 
     @property
     def organisation_id(self) -> str:

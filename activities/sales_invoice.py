@@ -24,11 +24,11 @@ from clients.maventa import (
 )
 from clients.netvisor import NetvisorClient, NetvisorRejected, NetvisorUnavailable
 from domain.identifiers import normalise_business_id
-from store.companies import Company, get_company
+from store.companies import get_company
 from store.database import Sessions, unit_of_work
 from store.sent_invoices import mark_uploaded, record_status
 from store.vault import get_secret
-from workflows.connection_models import NEEDS_SUPPORT_STATE, SENDING_ALLOCATED
+from workflows.connection_policy import sending_refusal
 from workflows.sales_invoice_models import (
     DeliveryCheck,
     DeliveryOutcome,
@@ -43,29 +43,6 @@ MAVENTA_REJECTED = "MaventaRejected"
 NETVISOR_COMPANY_REFUSALS = frozenset({"AUTHENTICATION_FAILED", "SERVICE_ACCESS_ERROR"})
 """Netvisor refusing the company itself (its access), not the report: retried until the company is fixed."""
 _MAVENTA_STATUSES = {status.value: status for status in DeliveryStatus}
-
-
-def sending_refusal(company_id: str, company: Company | None) -> str | None:
-    """Why the company cannot send sales invoices now, in words for the Netvisor user; None if it can."""
-    if company is None:
-        return (
-            f"Company {company_id} has no Maventa connection: report it with PUT /v1/companies/{company_id} "
-            "and send the invoice once its account is ready."
-        )
-    # The lifecycle state, not the shown one: a failed step (NEEDS_SUPPORT) leaves allocated sending as it is.
-    state = company.lifecycle_state
-    if state in SENDING_ALLOCATED:
-        return None
-    stuck = company.state == NEEDS_SUPPORT_STATE
-    advice = {
-        "PROVISIONING": "its Maventa account is still being created; send the invoice again once it is ready",
-        "EXISTING_ACCOUNT": "its business id already has a Maventa account used elsewhere; link it with the "
-        "account's API keys or choose send-only with Netvisor customer service",
-        "NOT_LINKED": "the customer declined to link its Maventa account; link it to send e-invoices",
-        "RELEASED": "the company has left Netvisor and its Maventa account was handed over",
-        "NEEDS_SUPPORT": "its Maventa connection needs Netvisor customer service's attention; contact them",
-    }.get(NEEDS_SUPPORT_STATE if stuck else state, "contact Netvisor customer service")
-    return f"Company {company_id} cannot send e-invoices in state {state}: {advice}."
 
 
 @dataclass(frozen=True)
@@ -130,8 +107,8 @@ class SalesInvoiceActivities:
         """The company's Maventa credentials, read here so the key never enters a payload."""
         with unit_of_work(self._sessions) as session:
             company = get_company(session, company_id)
-            refusal = sending_refusal(company_id, company)
-            if refusal is not None:
+            state, shown = (company.lifecycle_state, company.state) if company is not None else (None, None)
+            if (refusal := sending_refusal(company_id, state, shown)) is not None:
                 raise ApplicationError(refusal, type=SENDING_NOT_ALLOCATED, non_retryable=True)
             assert company is not None
             if company.maventa_company_uuid is None or company.credentials_ref is None:

@@ -23,11 +23,10 @@ from workflows.connection_models import (
     CompanyReport,
     ConnectionInput,
     ConnectionState,
-    ConnectionStatus,
-    ImportMode,
     Modules,
     Projection,
 )
+from workflows.connection_policy import ConnectionStatus, ImportMode
 from workflows.search_attributes import (
     BANK_NETWORK_DEADLINE,
     BUSINESS_ID,

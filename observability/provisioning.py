@@ -11,7 +11,8 @@ from prometheus_client import Counter
 
 from store.companies import get_company
 from store.database import Sessions, reading
-from workflows.connection_models import NEEDS_SUPPORT_STATE, ConnectionStatus, Projection
+from workflows.connection_models import Projection
+from workflows.connection_policy import ConnectionStatus, provisioning_outcome_of
 
 PROVISIONING_OUTCOMES = Counter(
     "maventa_provisioning_outcomes",
@@ -21,11 +22,6 @@ PROVISIONING_OUTCOMES = Counter(
 )
 
 PROVISIONING = ConnectionStatus.PROVISIONING.value
-_OUTCOME_BY_STATE = {
-    ConnectionStatus.ACTIVE.value: "account_created",
-    ConnectionStatus.EXISTING_ACCOUNT.value: "existing_account",
-    NEEDS_SUPPORT_STATE: "failed",
-}
 
 
 def provisioning_outcome(before: tuple[str, bool] | None, after: Projection) -> str | None:
@@ -34,7 +30,7 @@ def provisioning_outcome(before: tuple[str, bool] | None, after: Projection) -> 
         return None
     if after.state == PROVISIONING:
         return "late" if after.needs_support and not before[1] else None
-    return _OUTCOME_BY_STATE.get(after.state)
+    return provisioning_outcome_of(after.state)
 
 
 async def stored_state(sessions: Sessions, company_id: str) -> tuple[str, bool] | None:

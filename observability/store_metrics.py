@@ -19,7 +19,8 @@ from store.companies import Company
 from store.database import Sessions, unit_of_work
 from store.received_invoices import IMPORTED, QUARANTINED, ReceivedInvoice
 from store.sent_invoices import SentInvoice
-from workflows.connection_models import BANK_NETWORK_OVERDUE_REASON, ConnectionStatus
+from workflows.connection_models import BANK_NETWORK_OVERDUE_REASON
+from workflows.connection_policy import ConnectionStatus
 
 log = logging.getLogger(__name__)
 

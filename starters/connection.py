@@ -9,6 +9,7 @@ later call raises CompanyReleased with that summary.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import TypeVar
 
 from pydantic import BaseModel
 from temporalio.client import (
@@ -22,6 +23,7 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from settings import Settings
 from workflows.connection import ConnectionWorkflow, workflow_id
@@ -32,12 +34,12 @@ from workflows.connection_models import (
     ActionRequest,
     CompanyReport,
     ConnectionInput,
-    ConnectionStatus,
     ImportModeRequest,
     LinkRequest,
     ReleaseSummary,
     SendOnlyRequest,
 )
+from workflows.connection_policy import ConnectionStatus
 from workflows.search_attributes import BUSINESS_ID, MAVENTA_STATE, NEEDS_SUPPORT, NETVISOR_COMPANY_ID
 
 DEFAULT_BANK_CHECK_EVERY = timedelta(hours=4)
@@ -207,65 +209,67 @@ async def account(client: Client, company_id: str) -> AccountView:
     return view
 
 
+RequestT = TypeVar("RequestT", bound=ActionRequest)
+
+
+async def _act(
+    client: Client,
+    company_id: str,
+    update: UpdateMethodMultiParam[[ConnectionWorkflow, RequestT], ActionAnswer],
+    request: RequestT,
+    request_id: str | None,
+) -> ActionAnswer:
+    """One action on the company's workflow. A request id makes a repeated request (a retried HTTP call)
+    answer the same instead of acting twice."""
+    async with _reaching(client, company_id):
+        return await _handle(client, company_id).execute_update(update, request, id=request_id)
+
+
 async def create_connection(
     client: Client, company_id: str, requested_by: str, request_id: str | None = None
 ) -> ActionAnswer:
-    """R6 "Create Maventa connection". A request id makes a repeated request (a retried HTTP call) answer
-    the same instead of acting twice."""
-    async with _reaching(client, company_id):
-        return await _handle(client, company_id).execute_update(
-            ConnectionWorkflow.create_connection, ActionRequest(requested_by=requested_by), id=request_id
-        )
+    """R6 "Create Maventa connection"."""
+    request = ActionRequest(requested_by=requested_by)
+    return await _act(client, company_id, ConnectionWorkflow.create_connection, request, request_id)
 
 
 async def check_bank_network_now(
     client: Client, company_id: str, requested_by: str, request_id: str | None = None
 ) -> ActionAnswer:
     """Support's "check the bank network now" (R7)."""
-    async with _reaching(client, company_id):
-        return await _handle(client, company_id).execute_update(
-            ConnectionWorkflow.check_bank_network_now, ActionRequest(requested_by=requested_by), id=request_id
-        )
+    request = ActionRequest(requested_by=requested_by)
+    return await _act(client, company_id, ConnectionWorkflow.check_bank_network_now, request, request_id)
 
 
 async def retry(
     client: Client, company_id: str, requested_by: str, request_id: str | None = None
 ) -> ActionAnswer:
     """Support's retry of the step that failed for good."""
-    async with _reaching(client, company_id):
-        return await _handle(client, company_id).execute_update(
-            ConnectionWorkflow.retry, ActionRequest(requested_by=requested_by), id=request_id
-        )
+    request = ActionRequest(requested_by=requested_by)
+    return await _act(client, company_id, ConnectionWorkflow.retry, request, request_id)
 
 
 async def set_import_mode(
     client: Client, company_id: str, request: ImportModeRequest, request_id: str | None = None
 ) -> ActionAnswer:
     """R10/R12: off, now (from this moment) or from a date; refused for companies that import nothing."""
-    async with _reaching(client, company_id):
-        return await _handle(client, company_id).execute_update(
-            ConnectionWorkflow.set_import_mode, request, id=request_id
-        )
+    return await _act(client, company_id, ConnectionWorkflow.set_import_mode, request, request_id)
 
 
 async def link_account(
     client: Client, company_id: str, requested_by: str, keys: AccountKeys, request_id: str | None = None
 ) -> ActionAnswer:
     """R12: link an existing account whose keys were checked with Maventa and stored in the vault."""
-    async with _reaching(client, company_id):
-        return await _handle(client, company_id).execute_update(
-            ConnectionWorkflow.link_account, LinkRequest(requested_by=requested_by, keys=keys), id=request_id
-        )
+    request = LinkRequest(requested_by=requested_by, keys=keys)
+    return await _act(client, company_id, ConnectionWorkflow.link_account, request, request_id)
 
 
 async def decline(
     client: Client, company_id: str, requested_by: str, request_id: str | None = None
 ) -> ActionAnswer:
     """R13: the customer keeps an existing account to themselves; nothing is allocated."""
-    async with _reaching(client, company_id):
-        return await _handle(client, company_id).execute_update(
-            ConnectionWorkflow.decline, ActionRequest(requested_by=requested_by), id=request_id
-        )
+    request = ActionRequest(requested_by=requested_by)
+    return await _act(client, company_id, ConnectionWorkflow.decline, request, request_id)
 
 
 async def send_only(
@@ -276,10 +280,8 @@ async def send_only(
     request_id: str | None = None,
 ) -> ActionAnswer:
     """R14: sending through Netvisor, receiving elsewhere (keys unless the account is linked already)."""
-    async with _reaching(client, company_id):
-        return await _handle(client, company_id).execute_update(
-            ConnectionWorkflow.send_only, SendOnlyRequest(requested_by=requested_by, keys=keys), id=request_id
-        )
+    request = SendOnlyRequest(requested_by=requested_by, keys=keys)
+    return await _act(client, company_id, ConnectionWorkflow.send_only, request, request_id)
 
 
 async def send_only_with_linked_keys(
@@ -293,7 +295,5 @@ async def release(
     client: Client, company_id: str, requested_by: str, request_id: str | None = None
 ) -> ActionAnswer:
     """R15: the company leaves Netvisor; the answer is DONE once the account is the customer's."""
-    async with _reaching(client, company_id):
-        return await _handle(client, company_id).execute_update(
-            ConnectionWorkflow.release, ActionRequest(requested_by=requested_by), id=request_id
-        )
+    request = ActionRequest(requested_by=requested_by)
+    return await _act(client, company_id, ConnectionWorkflow.release, request, request_id)

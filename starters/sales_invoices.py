@@ -24,7 +24,6 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities.sales_invoice import sending_refusal
 from activities.sales_invoice_documents import (
     FINVOICE_30,
     OutboundDocuments,
@@ -56,6 +55,7 @@ from store.sent_invoices import (
     record_status,
     register_sent_invoice,
 )
+from workflows.connection_policy import sending_refusal
 from workflows.sales_invoice import SalesInvoiceWorkflow
 from workflows.sales_invoice_models import (
     DeliveryStatus,
@@ -138,8 +138,8 @@ def _sent_invoice(sessions: Sessions, company_id: str, invoice_key: str) -> Sent
 async def sending_company(outbound: Outbound, company_id: str) -> Company:
     """The company, if its sending is allocated (§5); otherwise SendingNotAllocated says why."""
     company = await asyncio.to_thread(_read_company, outbound.sessions, company_id)
-    refusal = sending_refusal(company_id, company)
-    if refusal is not None:
+    state, shown = (company.lifecycle_state, company.state) if company is not None else (None, None)
+    if (refusal := sending_refusal(company_id, state, shown)) is not None:
         raise SendingNotAllocated(refusal)
     assert company is not None
     return company

@@ -34,10 +34,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.identifiers import MAVENTA_OPERATOR, einvoice_address_for
     from workflows.connection_models import (
         BANK_NETWORK_OVERDUE_REASON,
-        IMPORTING,
-        NEEDS_SUPPORT_STATE,
-        SENDING_ALLOCATED,
-        TRANSITIONS,
         Account,
         AccountKeys,
         AccountRef,
@@ -55,9 +51,7 @@ with workflow.unsafe.imports_passed_through():
         CompanyReport,
         ConnectionInput,
         ConnectionState,
-        ConnectionStatus,
         Failure,
-        ImportMode,
         ImportModeRequest,
         InvoicingAddresses,
         LinkAccount,
@@ -72,7 +66,26 @@ with workflow.unsafe.imports_passed_through():
         ReleaseSummary,
         SendOnlyRequest,
         Step,
+    )
+    from workflows.connection_policy import (
+        CONTACT_SUPPORT,
+        IMPORT_PATH,
+        IMPORTING,
+        KEYS_PATH,
+        SENDING_ALLOCATED,
+        WAITING_FOR_ACCOUNT,
+        ConnectionStatus,
+        ImportMode,
+        Standing,
+        bank_check_refusal,
+        can_move,
+        create_connection_refusal,
+        decline_refusal,
+        from_date_refusal,
+        import_mode_refusal,
         link_refusal,
+        release_refusal,
+        retry_refusal,
         send_only_refusal,
     )
     from workflows.search_attributes import (
@@ -101,10 +114,6 @@ WHILE_ASKED = RetryPolicy(
 )
 """Linking answers the person waiting: a Maventa that stays down gets a FAILED answer to try again later."""
 ACTIONS_KEPT = 50
-CONTACT_SUPPORT = "Contact Netvisor customer service; they can see the reason and fix it."
-WAITING_FOR_ACCOUNT = frozenset({ConnectionStatus.NO_CONNECTION, ConnectionStatus.PROVISIONING})
-IMPORT_PATH = "PUT /v1/companies/{company_id}/maventa/import"
-KEYS_PATH = "PUT /v1/companies/{company_id}/maventa/api-keys"
 AUTHORIZATION_IN_STEPS = "authorization-in-steps-on-the-maventa-queue"
 """Runs from before this patch keep the one four-request authorize_company activity; newer ones ask in
 single-request steps, every Maventa activity on the rate-limited Maventa queue (docs/operating.md)."""
@@ -151,31 +160,15 @@ def _minute(at: datetime) -> str:
     return at.astimezone(HELSINKI).strftime("%Y-%m-%d %H:%M")
 
 
-def _refuse(message: str) -> ApplicationError:
-    return ApplicationError(message, type="ActionRefused", non_retryable=True)
-
-
-def _named(status: ConnectionStatus) -> str:
-    return status.value.replace("_", " ").lower()
+def _refuse_if(reason: str | None) -> None:
+    """A validator's refusal: the update is rejected with the policy's reason and changes nothing."""
+    if reason is not None:
+        raise ApplicationError(reason, type="ActionRefused", non_retryable=True)
 
 
 def _activity_failure(error: ActivityError) -> str:
     cause = error.cause
     return (cause.message if isinstance(cause, ApplicationError) else error.message).rstrip(".")
-
-
-IMPORT_REFUSALS = {
-    ConnectionStatus.SEND_ONLY: "The company receives its invoices in another system (send-only), so nothing "
-    "is imported into Netvisor.",
-    ConnectionStatus.NOT_LINKED: "The company declined to link its Maventa account, so nothing is received "
-    "through Netvisor.",
-    ConnectionStatus.RELEASED: "The company has left Netvisor and its Maventa account was released.",
-    ConnectionStatus.EXISTING_ACCOUNT: "The company's existing Maventa account is not linked yet: link it "
-    f"with {KEYS_PATH} first, then choose the import.",
-    ConnectionStatus.ACTIVE: "Receiving is not open: it opens with the purchase module, and import then "
-    "starts by itself.",
-}
-"""Why a state has no import mode to choose (R10, R12); the others have no Maventa account yet."""
 
 
 @workflow.defn
@@ -237,18 +230,8 @@ class ConnectionWorkflow:
 
     @create_connection.validator
     def _validate_create_connection(self, request: ActionRequest) -> None:
-        if self._earlier_answer() is not None:
-            return
-        status = self._state.status
-        if status == ConnectionStatus.EXISTING_ACCOUNT:
-            raise _refuse(
-                "This business id already has a Maventa account used outside Netvisor, so a new one cannot "
-                "be created. " + CONTACT_SUPPORT
-            )
-        if status in (ConnectionStatus.NOT_LINKED, ConnectionStatus.RELEASED):
-            raise _refuse(
-                f"The Maventa account is {status.value.replace('_', ' ').lower()}. {CONTACT_SUPPORT}"
-            )
+        if self._earlier_answer() is None:
+            _refuse_if(create_connection_refusal(self._standing()))
 
     @workflow.update
     async def check_bank_network_now(self, request: ActionRequest) -> ActionAnswer:
@@ -262,16 +245,8 @@ class ConnectionWorkflow:
 
     @check_bank_network_now.validator
     def _validate_check_bank_network_now(self, request: ActionRequest) -> None:
-        if self._earlier_answer() is not None:
-            return
-        state = self._state
-        if state.failure is not None:
-            raise _refuse(f"A step failed: {state.failure.reason} Retry it first.")
-        if state.status not in (ConnectionStatus.RECEIVING, ConnectionStatus.CONNECTED):
-            raise _refuse(
-                f"No bank network has been requested: that happens when receiving opens (the purchase "
-                f"module). The connection is {self._shown_state()}."
-            )
+        if self._earlier_answer() is None:
+            _refuse_if(bank_check_refusal(self._standing()))
 
     @workflow.update
     async def retry(self, request: ActionRequest) -> ActionAnswer:
@@ -289,14 +264,8 @@ class ConnectionWorkflow:
 
     @retry.validator
     def _validate_retry(self, request: ActionRequest) -> None:
-        if self._earlier_answer() is not None or self._state.failure is not None:
-            return
-        hint = ""
-        if self._state.status == ConnectionStatus.RECEIVING:
-            hint = " To ask Maventa about the bank network now, use the bank-network check."
-        raise _refuse(
-            f"Nothing to retry: no step has failed (the connection is {self._shown_state()}).{hint}"
-        )
+        if self._earlier_answer() is None:
+            _refuse_if(retry_refusal(self._standing()))
 
     @workflow.update
     async def set_import_mode(self, request: ImportModeRequest) -> ActionAnswer:
@@ -319,29 +288,9 @@ class ConnectionWorkflow:
 
     @set_import_mode.validator
     def _validate_set_import_mode(self, request: ImportModeRequest) -> None:
-        if self._earlier_answer() is not None:
-            return
-        status = self._state.status
-        if self._state.release is not None:
-            raise _refuse("The account is being released, so import stays off.")
-        if status not in IMPORTING:
-            raise _refuse(
-                IMPORT_REFUSALS.get(
-                    status,
-                    "The company has no Maventa account yet; import starts by itself when receiving opens.",
-                )
-            )
-        if request.mode == ImportMode.FROM_DATE:
-            if request.from_date is None:
-                raise _refuse("Mode from_date needs from_date (YYYY-MM-DD).")
-            today = helsinki_date(workflow.now())
-            if request.from_date > today:
-                raise _refuse(
-                    f"from_date {request.from_date} is in the future (today is {today}); choose 'now' or "
-                    "a date up to today."
-                )
-        elif request.from_date is not None:
-            raise _refuse(f"from_date goes only with mode from_date, not with {request.mode.value}.")
+        if self._earlier_answer() is None:
+            _refuse_if(import_mode_refusal(self._standing()))
+            _refuse_if(from_date_refusal(request.mode, request.from_date, helsinki_date(workflow.now())))
 
     @workflow.update
     async def link_account(self, request: LinkRequest) -> ActionAnswer:
@@ -353,11 +302,8 @@ class ConnectionWorkflow:
 
     @link_account.validator
     def _validate_link_account(self, request: LinkRequest) -> None:
-        if self._earlier_answer() is not None:
-            return
-        self._refuse_while_changing()
-        if (reason := link_refusal(self._state.status)) is not None:
-            raise _refuse(reason)
+        if self._earlier_answer() is None:
+            _refuse_if(link_refusal(self._standing()))
 
     @workflow.update
     async def decline(self, request: ActionRequest) -> ActionAnswer:
@@ -380,22 +326,8 @@ class ConnectionWorkflow:
 
     @decline.validator
     def _validate_decline(self, request: ActionRequest) -> None:
-        if self._earlier_answer() is not None:
-            return
-        self._refuse_while_changing()
-        status = self._state.status
-        if status in (ConnectionStatus.EXISTING_ACCOUNT, ConnectionStatus.NOT_LINKED):
-            return
-        if status == ConnectionStatus.RELEASED:
-            raise _refuse("The company has left Netvisor and its Maventa account was released.")
-        if status in (ConnectionStatus.LINKED, ConnectionStatus.SEND_ONLY):
-            raise _refuse(
-                f"The company's account is already {_named(status)} to Netvisor; to give it back, release it."
-            )
-        raise _refuse(
-            "Declining is for a company whose business id already has a Maventa account used outside "
-            f"Netvisor; this company's connection is {self._shown_state()}."
-        )
+        if self._earlier_answer() is None:
+            _refuse_if(decline_refusal(self._standing()))
 
     @workflow.update
     async def send_only(self, request: SendOnlyRequest) -> ActionAnswer:
@@ -423,11 +355,8 @@ class ConnectionWorkflow:
 
     @send_only.validator
     def _validate_send_only(self, request: SendOnlyRequest) -> None:
-        if self._earlier_answer() is not None:
-            return
-        self._refuse_while_changing()
-        if (reason := send_only_refusal(self._state.status, request.keys is not None)) is not None:
-            raise _refuse(reason)
+        if self._earlier_answer() is None:
+            _refuse_if(send_only_refusal(self._standing(), keys_given=request.keys is not None))
 
     @workflow.update
     async def release(self, request: ActionRequest) -> ActionAnswer:
@@ -449,18 +378,8 @@ class ConnectionWorkflow:
 
     @release.validator
     def _validate_release(self, request: ActionRequest) -> None:
-        if self._earlier_answer() is not None:
-            return
-        state = self._state
-        if state.status == ConnectionStatus.RELEASED:
-            raise _refuse("The company's Maventa account was released already.")
-        if self._linking:
-            raise _refuse("Keys are being linked right now; try again in a moment.")
-        if state.status == ConnectionStatus.PROVISIONING and state.failure is None and state.release is None:
-            raise _refuse(
-                "The Maventa account is still being created; release it once it is ready (or once the "
-                "step has failed and shows NEEDS_SUPPORT)."
-            )
+        if self._earlier_answer() is None:
+            _refuse_if(release_refusal(self._standing()))
 
     @workflow.query
     def account(self) -> AccountView:
@@ -851,12 +770,6 @@ class ConnectionWorkflow:
         await self._publish()
         return None
 
-    def _refuse_while_changing(self) -> None:
-        if self._linking:
-            raise _refuse("Keys are being linked right now; try again in a moment.")
-        if self._state.release is not None:
-            raise _refuse("The company's Maventa account is being released.")
-
     async def _publish(self) -> None:
         """Show what changed: the search attributes that differ, the UI summary, the projection row."""
         async with self._publish_lock:
@@ -928,7 +841,7 @@ class ConnectionWorkflow:
         current = self._state.status
         if status == current:
             return
-        if status not in TRANSITIONS[current]:
+        if not can_move(current, status):
             raise RuntimeError(f"no transition from {current} to {status}")
         workflow.logger.info("connection %s -> %s", current.value, status.value)
         self._state.status = status
@@ -974,8 +887,17 @@ class ConnectionWorkflow:
             credentials_ref=account.credentials_ref,
         )
 
+    def _standing(self) -> Standing:
+        state = self._state
+        return Standing(
+            status=state.status,
+            failure=state.failure.reason if state.failure is not None else None,
+            releasing=state.release is not None,
+            linking=self._linking,
+        )
+
     def _shown_state(self) -> str:
-        return NEEDS_SUPPORT_STATE if self._state.failure is not None else self._state.status.value
+        return self._standing().shown
 
     def _bank_network_overdue(self) -> bool:
         state = self._state
@@ -1037,7 +959,7 @@ class ConnectionWorkflow:
             lines.append(
                 f"E-invoice address {einvoice_address_for(state.company.business_id)} via {MAVENTA_OPERATOR}"
             )
-        if state.status in (ConnectionStatus.LINKED, ConnectionStatus.RECEIVING, ConnectionStatus.CONNECTED):
+        if state.status in IMPORTING:
             lines.append(f"Import: {state.import_mode.value}")
         if state.release is not None:
             lines.append(f"Released on request of {state.release.requested_by}")

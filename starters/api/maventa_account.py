@@ -38,13 +38,12 @@ from starters.api.support import SupportUser, act, store_sessions
 from starters.api.temporal import temporal_client
 from store.database import Sessions, unit_of_work
 from store.vault import mask, put_secret
-from workflows.connection_models import (
-    AccountKeys,
-    ActionAnswer,
+from workflows.connection_models import AccountKeys, ActionAnswer, ImportModeRequest, Outcome
+from workflows.connection_policy import (
     ConnectionStatus,
     ImportMode,
-    ImportModeRequest,
-    Outcome,
+    Standing,
+    from_date_refusal,
     link_refusal,
     send_only_refusal,
 )
@@ -80,14 +79,6 @@ class ImportBody(BaseModel):
     mode: ImportMode = Field(description="off, now (from this moment) or from_date (received on or after it)")
     from_date: date | None = Field(None, description="YYYY-MM-DD, only with mode from_date; not future")
     requested_by: str = Field("netvisor", min_length=1, max_length=200, description="The Netvisor user")
-
-    @model_validator(mode="after")
-    def _date_goes_with_mode(self) -> "ImportBody":
-        if self.mode == ImportMode.FROM_DATE and self.from_date is None:
-            raise ValueError("mode from_date needs from_date (YYYY-MM-DD)")
-        if self.mode != ImportMode.FROM_DATE and self.from_date is not None:
-            raise ValueError("from_date goes only with mode from_date")
-        return self
 
 
 def _digits(business_id: str | None) -> str:
@@ -185,7 +176,7 @@ async def link_with_keys(
     """R12 for Netvisor's route and the support console: refused for the state, checked with Maventa, kept
     in the vault, then adopted by the workflow (or deleted again)."""
     status, business_id = await current_state(client, company_id)
-    if (reason := link_refusal(status)) is not None:
+    if (reason := link_refusal(Standing(status))) is not None:
         raise ApiError(409, "action_refused", reason)
     keys = await checked_keys(request, company_id, business_id, company_uuid, user_api_key, attempt)
     return await _adopt(
@@ -231,12 +222,8 @@ async def set_import(
     """R10/R12: which received purchase invoices are imported automatically: off, now (from this moment) or
     from a date. Refused (409) for companies that import nothing: send-only, not linked, released, not yet
     receiving. Invoices outside the mode stay available to the manual transfer."""
-    if body.from_date is not None and body.from_date > helsinki_date(now):
-        raise ApiError(
-            422,
-            "invalid_request",
-            f"from_date {body.from_date} is in the future; choose 'now' or a date up to today.",
-        )
+    if (reason := from_date_refusal(body.mode, body.from_date, helsinki_date(now))) is not None:
+        raise ApiError(422, "invalid_request", reason)
     request = ImportModeRequest(requested_by=body.requested_by, mode=body.mode, from_date=body.from_date)
     with answering_connection_errors(company_id):
         return await connection.set_import_mode(client, company_id, request, idempotency_key)
@@ -305,7 +292,7 @@ async def make_send_only(
     """R14 for the support route and the console: with the account's keys, or with the keys linked already."""
     status, business_id = await current_state(client, company_id)
     keys_given = company_uuid is not None and user_api_key is not None
-    if (reason := send_only_refusal(status, keys_given)) is not None:
+    if (reason := send_only_refusal(Standing(status), keys_given)) is not None:
         raise ApiError(409, "action_refused", reason)
     if company_uuid is None or user_api_key is None:
         return await act(connection.send_only_with_linked_keys, client, company_id, requested_by, attempt)

@@ -35,6 +35,7 @@ from starters.delivery_notices import DeliveryNotices
 from starters.inbound import InboxWaker
 from store.database import Sessions, unit_of_work
 from store.received_invoices import QUARANTINED, get_received_invoice, in_netvisor, list_quarantined
+from workflows.connection_policy import receiving_refusal
 from workflows.inbox_models import TransferRequest
 
 router = APIRouter(
@@ -126,13 +127,8 @@ async def _receiving_company(sessions: Sessions, company_id: str) -> ReceivingCo
             "no_maventa_account",
             f"Company {company_id} has no Maventa account yet; create the connection first.",
         )
-    if not company.receives:
-        raise ApiError(
-            409,
-            "not_receiving",
-            f"Company {company_id} is {company.lifecycle_state}: its invoices are not received through "
-            "Netvisor, so none can be listed or transferred.",
-        )
+    if (refusal := receiving_refusal(company_id, company.lifecycle_state)) is not None:
+        raise ApiError(409, "not_receiving", refusal)
     return company
 
 

@@ -31,14 +31,13 @@ from workflows.connection_models import (
     AuthorizationRequest,
     BusinessIdLookup,
     CompanyReport,
-    ConnectionStatus,
-    ImportMode,
     InvoicingAddresses,
     Modules,
     NewAccount,
     NewUser,
     Projection,
 )
+from workflows.connection_policy import ConnectionStatus, ImportMode
 
 
 @dataclass

@@ -6,7 +6,8 @@ from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.connection_models import ImportMode, Projection
+    from workflows.connection_models import Projection
+    from workflows.connection_policy import ImportMode
 
 OBSERVE_ACTIVITY = "observe_company"
 RECORD_COMPANY = "record_company"

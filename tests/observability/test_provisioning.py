@@ -3,7 +3,8 @@
 import pytest
 
 from observability.provisioning import provisioning_outcome
-from workflows.connection_models import ImportMode, Projection
+from workflows.connection_models import Projection
+from workflows.connection_policy import ImportMode
 
 
 def _projection(state: str, needs_support: bool = False) -> Projection:

@@ -19,12 +19,11 @@ from workflows.connection_models import (
     ActionRequest,
     Address,
     ConnectionState,
-    ConnectionStatus,
-    ImportMode,
     Outcome,
     Projection,
     ReleaseSummary,
 )
+from workflows.connection_policy import ConnectionStatus, ImportMode
 from workflows.search_attributes import MAVENTA_STATE
 
 MESSAGES = 30

@@ -22,13 +22,13 @@ from workflows.connection import ConnectionWorkflow
 from workflows.connection_models import (
     AccountKeys,
     ActionRequest,
-    ImportMode,
     ImportModeRequest,
     LinkRequest,
     Outcome,
     ReleaseSummary,
     SendOnlyRequest,
 )
+from workflows.connection_policy import ImportMode
 from workflows.search_attributes import MAVENTA_STATE, NEEDS_SUPPORT
 
 Handle = WorkflowHandle[ConnectionWorkflow, ReleaseSummary]
