@@ -13,7 +13,8 @@ from pydantic import BaseModel, Field
 from domain.identifiers import InvalidIdentifier, business_id_of_ovt, normalise_business_id
 from store.companies import Identifies, list_companies
 from store.database import Sessions, unit_of_work
-from workflows.connection_models import BANK_NETWORK_OVERDUE_REASON, NEEDS_SUPPORT_STATE, ConnectionStatus
+from workflows.connection_models import BANK_NETWORK_OVERDUE_REASON
+from workflows.connection_policy import NEEDS_SUPPORT_STATE, ConnectionStatus
 
 PAGE_SIZE = 50
 

@@ -48,7 +48,7 @@ ALLOWED = {
     "send sales invoices (§5)": {S.ACTIVE, S.RECEIVING, S.CONNECTED, S.LINKED, S.SEND_ONLY},
     "receive into Netvisor (§4)": {S.RECEIVING, S.CONNECTED, S.LINKED},
 }
-"""Written down from docs/support.md and §3's table, not computed from the policy."""
+"""Written down from §3's table and the exception table of docs/support.md, not computed from the policy."""
 
 
 def refusal(action: str, status: ConnectionStatus) -> str | None:
