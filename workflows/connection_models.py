@@ -56,6 +56,18 @@ class Account(BaseModel):
     authorized: bool = False
     vendor_linked: bool = False
 
+    @classmethod
+    def linked(cls, keys: "AccountKeys") -> "Account":
+        """An existing account linked by its keys (R12, R14): authorized by its owner, Netvisor's vendor
+        linked."""
+        return cls(
+            company_uuid=keys.company_uuid,
+            credentials_ref=keys.credentials_ref,
+            api_key_masked=keys.api_key_masked,
+            authorized=True,
+            vendor_linked=True,
+        )
+
 
 class BankNetwork(BaseModel):
     requested_at: datetime | None = None
@@ -196,6 +208,16 @@ class ConnectionState(BaseModel):
     release: Release | None = None
     actions: list[ActionRecord] = Field(default_factory=list)
     published: Projection | None = None
+
+    def account_ref(self) -> "AccountRef":
+        """The account's reference for an activity; only once the account exists and its key is stored."""
+        account = self.account
+        assert account.company_uuid is not None and account.credentials_ref is not None
+        return AccountRef(
+            company_id=self.company_id,
+            company_uuid=account.company_uuid,
+            credentials_ref=account.credentials_ref,
+        )
 
 
 class ConnectionInput(BaseModel):

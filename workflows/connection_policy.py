@@ -7,8 +7,10 @@ the action is allowed and otherwise the reason, written for the person who asked
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
+
+from domain.banking_days import HELSINKI
 
 
 class ConnectionStatus(StrEnum):
@@ -286,6 +288,19 @@ def from_date_refusal(mode: ImportMode, from_date: date | None, today: date) -> 
             )
     elif from_date is not None:
         return f"from_date goes only with mode from_date, not with {mode.value}."
+    return None
+
+
+def import_start(
+    mode: ImportMode, from_date: date | None, chosen: ImportMode, chosen_from: datetime | None, now: datetime
+) -> datetime | None:
+    """From when received invoices are imported automatically (R10, R12): the date's first moment in Finnish
+    time for from_date, the moment of choosing for now (kept when now is chosen again), none when off."""
+    if mode == ImportMode.FROM_DATE:
+        assert from_date is not None
+        return datetime.combine(from_date, time(0), tzinfo=HELSINKI).astimezone(UTC)
+    if mode == ImportMode.NOW:
+        return chosen_from if chosen == ImportMode.NOW and chosen_from is not None else now
     return None
 
 

@@ -9,7 +9,10 @@ Payloads are encrypted by the service's codec with RECORDING_KEY, a fixed key th
 """
 
 import asyncio
+import sys
 import tempfile
+import uuid
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from store.database import unit_of_work
 from store.ledger import RECEIVED_EINVOICE, record_transaction
 from tests.clock import wall_clock
 from tests.reliability.stack import Company, Service, eventually, founding, running_service
+from tests.sandbox.maventa.serving import business_id
 from workers.schedules import BILLING_SCHEDULE_ID
 from workflows.billing import BillingWorkflow, MonthlyBillingWorkflow
 from workflows.connection import ConnectionWorkflow
@@ -66,15 +70,57 @@ async def _completed(client: Client, workflow_id: str) -> bool:
     ).status == WorkflowExecutionStatus.COMPLETED
 
 
-async def record(folder: Path) -> None:
-    async with running_service(
+async def _support_state(service: Service, company_id: str) -> str | None:
+    answer = (await service.support.get(f"/v1/support/companies/{company_id}")).json()
+    return (answer.get("account") or {}).get("state") or ("RELEASED" if answer.get("released") else None)
+
+
+async def record_exception_cases(service: Service) -> None:
+    """An existing account (R12-R15): declined, linked by its keys with import from now, made send-only
+    with the linked keys, then released; the run's history holds every exception action's commands."""
+    bid = business_id()
+    made = await service.maventa_http.post(
+        "/_sandbox/accounts", json={"business_id": bid, "name": "Oma Tili Oy"}
+    )
+    made.raise_for_status()
+    company_id = f"rel-{uuid.uuid4().hex[:10]}"
+    path = f"/v1/companies/{company_id}"
+    assert (await service.api.put(path, json=founding(bid))).status_code == 202
+
+    async def in_state(state: str) -> bool:
+        return await _support_state(service, company_id) == state
+
+    assert await eventually(lambda: in_state("EXISTING_ACCOUNT"), timeout_s=60)
+    agent = {"X-Support-User": "agent.anna"}
+    support = f"/v1/support/companies/{company_id}"
+    for answer in (
+        await service.support.post(f"{support}/decline", headers=agent),
+        await service.api.put(f"{path}/maventa/api-keys", json=made.json()),
+        await service.api.put(f"{path}/maventa/import", json={"mode": "now"}),
+        await service.support.post(f"{support}/send-only", headers=agent),
+        await service.support.post(f"{support}/release", headers=agent),
+    ):
+        assert answer.status_code in (200, 202), answer.text
+    connection_id = f"maventa-connection-{company_id}"
+    assert await eventually(lambda: _completed(service.client, connection_id), timeout_s=60)
+    await _save(
+        service.client, connection_id, ConnectionWorkflow.__name__, "declined-linked-send-only-released"
+    )
+
+
+def _recording(folder: Path) -> AbstractAsyncContextManager[Service]:
+    return running_service(
         folder,
         secrets_key=RECORDING_KEY,
         dev_server_args=(
             "--dynamic-config-value",
             f"limit.historyCount.suggestContinueAsNew={SUGGEST_CONTINUE_AS_NEW_AFTER}",
         ),
-    ) as service:
+    )
+
+
+async def record(folder: Path) -> None:
+    async with _recording(folder) as service:
         client = service.client
         [company] = await service.found(1)
         connection_id = f"maventa-connection-{company.company_id}"
@@ -142,9 +188,22 @@ async def record(folder: Path) -> None:
         await _save(client, billing_id, BillingWorkflow.__name__, "one-company")
 
 
+async def record_exceptions(folder: Path) -> None:
+    """On a service of its own that keeps the server's continue-as-new suggestion, so the one run holds
+    every action."""
+    async with running_service(folder, secrets_key=RECORDING_KEY) as service:
+        await record_exception_cases(service)
+
+
 def main() -> None:
+    """`python -m tests.histories.record exceptions` records only the exception cases' history."""
     with tempfile.TemporaryDirectory(prefix="histories-") as folder:
-        asyncio.run(record(Path(folder)))
+        lifecycle, exceptions = Path(folder) / "lifecycle", Path(folder) / "exceptions"
+        lifecycle.mkdir()
+        exceptions.mkdir()
+        if sys.argv[1:] != ["exceptions"]:
+            asyncio.run(record(lifecycle))
+        asyncio.run(record_exceptions(exceptions))
 
 
 if __name__ == "__main__":
