@@ -11,12 +11,12 @@ from pydantic import SecretStr
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.credentials import USER_API_KEY, account_credentials
+from activities.credentials import account_credentials
 from activities.maventa_failures import maventa_failures
 from clients.maventa import MaventaClient, MaventaCredentials, NewCompany
 from store.companies import CompanyChanges, get_company, upsert_company
 from store.database import Sessions, reading, unit_of_work
-from store.vault import UnknownSecretError, get_secret, mask, put_secret, secret_ref
+from store.vault import USER_API_KEY, UnknownSecretError, get_secret, mask, put_secret, secret_ref
 from workflows.connection_models import (
     AUTHORIZATION_UNDER_WAY,
     VERIFIED,

@@ -20,9 +20,7 @@ from store.billing_runs import get_billing_run, mark_posted, start_billing_run
 from store.companies import get_company
 from store.database import Sessions, unit_of_work
 from store.ledger import (
-    RECEIVED_EINVOICE,
-    RECEIVED_SCANNED_INVOICE,
-    SENT_EINVOICE,
+    LEDGER_KINDS,
     companies_with_transactions,
     count_by_kind,
 )
@@ -33,8 +31,6 @@ from workflows.billing_models import (
     CompanyPageRequest,
     CompanyToBill,
 )
-
-LEDGER_KINDS = (RECEIVED_EINVOICE, RECEIVED_SCANNED_INVOICE, SENT_EINVOICE)
 
 
 @dataclass(frozen=True)

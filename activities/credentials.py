@@ -2,16 +2,10 @@
 
 import asyncio
 
-from sqlalchemy import delete
-from sqlmodel import Session
-
 from clients.maventa import MaventaCredentials
 from store.database import Sessions, reading
-from store.vault import StoredSecret, get_secret
+from store.vault import get_secret
 from workflows.connection_models import AccountRef
-
-USER_API_KEY = "maventa_user_api_key"
-"""The vault kind of a company's Maventa user API key (the owner is the Netvisor company id)."""
 
 
 async def account_credentials(sessions: Sessions, account: AccountRef) -> MaventaCredentials:
@@ -21,8 +15,3 @@ async def account_credentials(sessions: Sessions, account: AccountRef) -> Mavent
         return MaventaCredentials(company_uuid=account.company_uuid, user_api_key=key)
 
     return await asyncio.to_thread(read)
-
-
-def forget_secret(session: Session, ref: str) -> None:
-    """Delete the one vault entry under ref (keys that were replaced or never adopted); no entry is fine."""
-    session.execute(delete(StoredSecret).where(StoredSecret.ref == ref))  # type: ignore[arg-type]

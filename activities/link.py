@@ -8,11 +8,12 @@ import asyncio
 
 from temporalio import activity
 
-from activities.credentials import account_credentials, forget_secret
+from activities.credentials import account_credentials
 from activities.maventa_failures import maventa_failures
 from activities.receiving import network_statuses
 from clients.maventa import MaventaClient
 from store.database import Sessions, unit_of_work
+from store.vault import forget_secret
 from workflows.connection_models import LinkAccount, Networks
 
 

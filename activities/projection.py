@@ -8,7 +8,8 @@ import asyncio
 
 from temporalio import activity
 
-from store.companies import CompanyChanges, upsert_company
+from observability.provisioning import count_provisioning_outcome
+from store.companies import CompanyChanges, get_company, upsert_company
 from store.database import Sessions, unit_of_work
 from workflows.connection_models import Projection
 
@@ -22,7 +23,8 @@ class ProjectionActivities:
         """Account ids the workflow does not know yet stay as the provisioning activities recorded them.
 
         A projection scheduled by a workflow version without `lifecycle_state` records its shown state there,
-        as the migration did for existing rows.
+        as the migration did for existing rows. The write is the one place a company's shown state changes,
+        so it also counts what provisioning came to (observability/provisioning.py).
         """
         changes = projection.model_dump(exclude={"company_id"})
         changes["import_mode"] = projection.import_mode.value
@@ -32,8 +34,12 @@ class ProjectionActivities:
             if changes[recorded_by_activities] is None:
                 del changes[recorded_by_activities]
 
-        def write() -> None:
+        def write() -> tuple[str, bool] | None:
             with unit_of_work(self._sessions) as session:
+                stored = get_company(session, projection.company_id)
+                before = None if stored is None else (stored.state, stored.needs_support)
                 upsert_company(session, projection.company_id, CompanyChanges(**changes))
+                return before
 
-        await asyncio.to_thread(write)
+        before = await asyncio.to_thread(write)
+        count_provisioning_outcome(before, projection)

@@ -14,9 +14,7 @@ from datetime import timedelta
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.sales_invoice_documents import DocumentMissing, OutboundDocuments, StoredSubmission
 from clients.maventa import (
-    Invoice,
     MaventaClient,
     MaventaCredentials,
     MaventaRequestError,
@@ -26,47 +24,30 @@ from clients.netvisor import NetvisorClient, NetvisorRejected, NetvisorUnavailab
 from domain.identifiers import normalise_business_id
 from store.companies import get_company
 from store.database import Sessions, unit_of_work
+from store.sales_invoice_documents import DocumentMissing, OutboundDocuments, StoredSubmission
 from store.sent_invoices import mark_uploaded, record_status
 from store.vault import get_secret
 from workflows.connection_policy import sending_refusal
 from workflows.sales_invoice_models import (
     DeliveryCheck,
     DeliveryOutcome,
-    DeliveryStatus,
     StatusReport,
     Uploaded,
     UploadRequest,
+    delivery_outcome,
+    maventa_delivery_status,
 )
 
 SENDING_NOT_ALLOCATED = "SendingNotAllocated"
 MAVENTA_REJECTED = "MaventaRejected"
 NETVISOR_COMPANY_REFUSALS = frozenset({"AUTHENTICATION_FAILED", "SERVICE_ACCESS_ERROR"})
 """Netvisor refusing the company itself (its access), not the report: retried until the company is fixed."""
-_MAVENTA_STATUSES = {status.value: status for status in DeliveryStatus}
 
 
 @dataclass(frozen=True)
 class _Account:
     credentials: MaventaCredentials
     organisation_id: str
-
-
-def _maventa_status(invoice: Invoice) -> DeliveryStatus:
-    return _MAVENTA_STATUSES.get(invoice.status or "", DeliveryStatus.PENDING)
-
-
-def _failure_reason(invoice: Invoice) -> str | None:
-    """The latest ERROR action's message: Maventa's own words on why delivery failed."""
-    errors = [action.message for action in invoice.actions if action.type == "ERROR" and action.message]
-    return errors[-1] if errors else None
-
-
-def delivery_outcome(invoice: Invoice) -> DeliveryOutcome:
-    """Where Maventa's own view of a sent invoice leaves its delivery (and why, when it failed)."""
-    status = _maventa_status(invoice)
-    return DeliveryOutcome(
-        status=status, detail=_failure_reason(invoice) if status == DeliveryStatus.FAILED else None
-    )
 
 
 @asynccontextmanager
@@ -164,7 +145,7 @@ class SalesInvoiceActivities:
                 mark_uploaded(session, request.company_id, request.invoice_key, invoice.id)
 
         await asyncio.to_thread(record)
-        return Uploaded(maventa_invoice_id=invoice.id, status=_maventa_status(invoice))
+        return Uploaded(maventa_invoice_id=invoice.id, status=maventa_delivery_status(invoice.status))
 
     @activity.defn
     async def check_delivery(self, check: DeliveryCheck) -> DeliveryOutcome:
@@ -182,7 +163,7 @@ class SalesInvoiceActivities:
             raise ApplicationError(
                 f"Maventa was unavailable: {error.message}", type="MaventaUnavailable"
             ) from None
-        return delivery_outcome(invoice)
+        return delivery_outcome(invoice.status, invoice.failure_reason)
 
     @activity.defn
     async def report_status(self, report: StatusReport) -> None:

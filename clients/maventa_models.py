@@ -221,6 +221,12 @@ class Invoice(MaventaModel):
     files: list[InvoiceFile] = Field(default_factory=list)
     actions: list[InvoiceAction] = Field(default_factory=list)
 
+    @property
+    def failure_reason(self) -> str | None:
+        """The latest ERROR action's message: Maventa's own words on why delivery failed."""
+        errors = [action.message for action in self.actions if action.type == "ERROR" and action.message]
+        return errors[-1] if errors else None
+
 
 class Notification(MaventaModel):
     """API_Entities_Notifications_Notification: a webhook subscription."""

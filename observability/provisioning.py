@@ -1,16 +1,12 @@
-"""Provisioning outcomes (R1), counted when the connection workflow writes a company's projection.
+"""Provisioning outcomes (R1), counted when the connection workflow's projection write moves a company on.
 
-The projection write is the one place a company's shown state changes, so comparing the stored row before the
-write with the state written tells what provisioning came to; a retried write finds the new state stored
-already and counts nothing twice.
+The projection write (activities/projection.py) is the one place a company's shown state changes, so the
+stored row before the write and the state written tell what provisioning came to; a retried write finds the
+new state stored already and counts nothing twice.
 """
-
-import asyncio
 
 from prometheus_client import Counter
 
-from store.companies import get_company
-from store.database import Sessions, reading
 from workflows.connection_models import Projection
 from workflows.connection_policy import ConnectionStatus, provisioning_outcome_of
 
@@ -33,12 +29,6 @@ def provisioning_outcome(before: tuple[str, bool] | None, after: Projection) -> 
     return provisioning_outcome_of(after.state)
 
 
-async def stored_state(sessions: Sessions, company_id: str) -> tuple[str, bool] | None:
-    """The company's projected (state, needs_support), None before its first write."""
-
-    def read() -> tuple[str, bool] | None:
-        with reading(sessions) as session:
-            row = get_company(session, company_id)
-            return None if row is None else (row.state, row.needs_support)
-
-    return await asyncio.to_thread(read)
+def count_provisioning_outcome(before: tuple[str, bool] | None, after: Projection) -> None:
+    if (outcome := provisioning_outcome(before, after)) is not None:
+        PROVISIONING_OUTCOMES.labels(outcome).inc()

@@ -21,7 +21,6 @@ from pydantic import SecretStr
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.sales_invoice import delivery_outcome
 from clients.maventa import MaventaClient, MaventaCredentials, MaventaError
 from store.companies import get_company
 from store.database import Sessions, unit_of_work
@@ -33,6 +32,7 @@ from workflows.sales_invoice_models import (
     FAILED_EVENT,
     DeliveryEvent,
     DeliveryStatus,
+    delivery_outcome,
     workflow_id,
 )
 
@@ -140,7 +140,8 @@ async def pass_on_delivery_notice(
 
     async def look() -> bool:
         try:
-            outcome = delivery_outcome(await maventa.get_invoice(sent.credentials, maventa_invoice_id))
+            invoice = await maventa.get_invoice(sent.credentials, maventa_invoice_id)
+            outcome = delivery_outcome(invoice.status, invoice.failure_reason)
         except MaventaError as error:
             log.warning("delivery notice not confirmed by Maventa now", extra={"error": error.message})
             return False

@@ -24,12 +24,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
-from activities.sales_invoice_documents import (
-    FINVOICE_30,
-    OutboundDocuments,
-    StoredSubmission,
-    upload_package,
-)
+from clients.maventa_package import upload_package
 from domain.finvoice import DocumentFormat, SalesInvoice, UnparsableInvoice, parse_invoice, render_finvoice
 from domain.finvoice.decoding import CHARACTER_SETS
 from domain.identifiers import (
@@ -49,6 +44,7 @@ from starters.api.sales_invoice_requests import (
 )
 from store.companies import Company, get_company
 from store.database import Sessions, unit_of_work
+from store.sales_invoice_documents import FINVOICE_30, OutboundDocuments, StoredSubmission
 from store.sent_invoices import (
     SentInvoice,
     get_sent_invoice,

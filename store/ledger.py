@@ -19,6 +19,8 @@ BILLING_TIMEZONE = ZoneInfo("Europe/Helsinki")
 RECEIVED_EINVOICE = "received_einvoice"
 RECEIVED_SCANNED_INVOICE = "received_scanned_invoice"
 SENT_EINVOICE = "sent_einvoice"
+LEDGER_KINDS = (RECEIVED_EINVOICE, RECEIVED_SCANNED_INVOICE, SENT_EINVOICE)
+"""Every kind the ledger counts; the price list must price each (§6)."""
 
 
 class BillableTransaction(SQLModel, table=True):

@@ -20,6 +20,8 @@ from store.upsert import insert_or_update
 _REF_NAMESPACE = uuid.UUID("5a0c6c0e-3f7e-4c43-9d55-6d6176656e74")
 _REF_SEPARATOR = "\x1f"
 MASK = "****"
+USER_API_KEY = "maventa_user_api_key"
+"""The vault kind of a company's Maventa user API key (the owner is the Netvisor company id)."""
 MASK_VISIBLE_CHARS = 4
 
 
@@ -73,6 +75,11 @@ def get_secret(session: Session, ref: str, *, cipher: MultiFernet | None = None)
             f"secret {ref} cannot be decrypted with the configured SECRETS_KEY; "
             "the key it was stored with must stay in the list until `python -m store rotate-secrets` has run"
         ) from None
+
+
+def forget_secret(session: Session, ref: str) -> None:
+    """Delete the one vault entry under ref (keys that were replaced or never adopted); no entry is fine."""
+    session.execute(delete(StoredSecret).where(StoredSecret.ref == ref))  # type: ignore[arg-type]
 
 
 def delete_secrets(session: Session, owner: str) -> int:

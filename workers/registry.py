@@ -13,9 +13,9 @@ from activities.projection import ProjectionActivities
 from activities.receiving import ReceivingActivities
 from activities.release import ReleaseActivities
 from activities.sales_invoice import SalesInvoiceActivities
-from activities.sales_invoice_documents import OutboundDocuments
 from clients.maventa import MaventaCredentials
 from domain.pricing import load_price_list
+from store.sales_invoice_documents import OutboundDocuments
 from workers.dependencies import Dependencies
 from workflows.billing import BillingWorkflow, MonthlyBillingWorkflow
 from workflows.connection import ConnectionWorkflow

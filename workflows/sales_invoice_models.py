@@ -1,7 +1,7 @@
 """The sales-invoice delivery workflow's vocabulary (R5): its state, the webhook signal, activity payloads.
 
 Everything here crosses Temporal as a payload, so it stays small: the document itself is kept by the service
-(activities/sales_invoice_documents.py) and only named by company and invoice key.
+(store/sales_invoice_documents.py) and only named by company and invoice key.
 """
 
 import uuid
@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+
+from domain.routing import Route
 
 WORKFLOW_ID_PREFIX = "sales-invoice-"
 MAVENTA_UUID_NAMESPACE = uuid.UUID("6f1d5c1e-8c1a-4b7e-9a52-3d0f4c8e2b10")
@@ -46,13 +48,6 @@ def workflow_id(company_id: str, invoice_key: str) -> str:
 def maventa_uuid(company_id: str, invoice_key: str) -> str:
     """The upload's idempotency key: the same company and invoice key always make the same Maventa uuid."""
     return str(uuid.uuid5(MAVENTA_UUID_NAMESPACE, f"{company_id}/{invoice_key}"))
-
-
-class Route(BaseModel):
-    """Where the invoice goes: the recipient's e-invoice address (OVT or IBAN) and its operator."""
-
-    einvoice_address: str
-    operator: str
 
 
 class Tracking(BaseModel):
@@ -115,6 +110,20 @@ class DeliveryCheck(BaseModel):
 class DeliveryOutcome(BaseModel):
     status: DeliveryStatus
     detail: str | None = None
+
+
+_MAVENTA_STATUSES = {status.value: status for status in DeliveryStatus}
+
+
+def maventa_delivery_status(maventa_status: str | None) -> DeliveryStatus:
+    """Maventa's PENDING, DELIVERED or FAILED; anything else reads as still on its way."""
+    return _MAVENTA_STATUSES.get(maventa_status or "", DeliveryStatus.PENDING)
+
+
+def delivery_outcome(maventa_status: str | None, failure_reason: str | None) -> DeliveryOutcome:
+    """Where Maventa's own view of a sent invoice leaves its delivery (and why, when it failed)."""
+    status = maventa_delivery_status(maventa_status)
+    return DeliveryOutcome(status=status, detail=failure_reason if status == DeliveryStatus.FAILED else None)
 
 
 class StatusReport(BaseModel):

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from temporalio.client import Client
 
-from activities.credentials import USER_API_KEY, forget_secret
 from clients.maventa import MaventaClient, MaventaCredentials, MaventaRequestError, MaventaUnavailable
 from domain.banking_days import helsinki_date
 from starters import connection
@@ -37,7 +36,7 @@ from starters.api.maventa import fresh_maventa_client
 from starters.api.support import SupportUser, act, store_sessions
 from starters.api.temporal import temporal_client
 from store.database import Sessions, unit_of_work
-from store.vault import mask, put_secret
+from store.vault import USER_API_KEY, forget_secret, mask, put_secret
 from workflows.connection_models import AccountKeys, ActionAnswer, ImportModeRequest, Outcome
 from workflows.connection_policy import (
     ConnectionStatus,

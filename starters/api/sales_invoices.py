@@ -7,7 +7,6 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from activities.sales_invoice_documents import OutboundDocuments
 from settings import Settings
 from starters.api.auth import netvisor_caller
 from starters.api.companies import CompanyId
@@ -33,6 +32,7 @@ from starters.sales_invoices import (
     submit_sales_invoice,
 )
 from store.database import Sessions
+from store.sales_invoice_documents import OutboundDocuments
 
 router = APIRouter(
     prefix="/v1/companies/{company_id}/sales-invoices",

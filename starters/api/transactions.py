@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from temporalio.client import Client
 
-from activities.billing import LEDGER_KINDS
 from domain.pricing import (
     InvalidMonth,
     MonthNotPriced,
@@ -32,7 +31,7 @@ from starters.billing import BillingRunStatus, BillingStatus, MonthNotOver, run_
 from store.billing_runs import get_billing_run
 from store.companies import get_company
 from store.database import Sessions, unit_of_work
-from store.ledger import count_by_kind
+from store.ledger import LEDGER_KINDS, count_by_kind
 
 router = APIRouter(tags=["billing"], responses=ERROR_RESPONSES)
 

@@ -21,7 +21,6 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.sales_invoice import SalesInvoiceActivities
-from activities.sales_invoice_documents import OutboundDocuments
 from clients.maventa import MaventaClient, MaventaCredentials
 from clients.netvisor import NetvisorClient
 from sandbox.maventa import create_app as create_maventa_sandbox
@@ -32,6 +31,7 @@ from settings import Settings
 from starters.api.app import create_app
 from store.companies import CompanyChanges, upsert_company
 from store.database import Sessions, unit_of_work
+from store.sales_invoice_documents import OutboundDocuments
 from store.schema import migrate
 from store.vault import put_secret
 from tests.support import new_business_id, serving

@@ -8,10 +8,10 @@ import zipfile
 from decimal import Decimal
 from typing import Any
 
-from activities.sales_invoice_documents import OutboundDocuments
 from domain.finvoice import SalesInvoice, parse_invoice, render_finvoice
 from store.database import unit_of_work
 from store.ledger import count_by_kind
+from store.sales_invoice_documents import OutboundDocuments
 from tests.clock import billing_month_now, wall_clock
 from tests.outbound.conftest import Stack, eventually
 from tests.outbound.invoices import PDF, RECIPIENT, b64, billable_actions, json_request, sales_invoice

@@ -6,15 +6,13 @@ key. The first document kept under a key is the one sent, so two requests with t
 The API and the workers share nothing but the database.
 """
 
-import io
-import zipfile
 from datetime import datetime
 
 from pydantic import BaseModel
 
+from domain.routing import Route
 from store.database import Sessions, unit_of_work
 from store.outbound_documents import get_document, get_submission, keep_document, replace_document
-from workflows.sales_invoice_models import Route
 
 FINVOICE_30 = "FINVOICE30"
 
@@ -34,24 +32,6 @@ class StoredSubmission(BaseModel):
 
 class DocumentMissing(LookupError):
     """No document is kept for the invoice key (never stored, or stored before the store kept documents)."""
-
-
-def upload_package(
-    document: bytes, pdf: bytes | None, attachments: list[tuple[str, bytes]]
-) -> tuple[str, bytes]:
-    """The file Maventa is given: the XML alone, or a ZIP of `invoice.xml`, its image `invoice.pdf` (same base
-    name, as Maventa requires) and numbered attachments `1_<name>`, `2_<name>`, ...
-    (docs/facts/maventa.md §2.4)."""
-    if pdf is None and not attachments:
-        return "invoice.xml", document
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("invoice.xml", document)
-        if pdf is not None:
-            archive.writestr("invoice.pdf", pdf)
-        for number, (name, content) in enumerate(attachments, start=1):
-            archive.writestr(f"{number}_{name}", content)
-    return "invoice.zip", buffer.getvalue()
 
 
 class OutboundDocuments:

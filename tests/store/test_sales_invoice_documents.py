@@ -8,13 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from activities.sales_invoice_documents import (
-    DocumentMissing,
-    OutboundDocuments,
-    StoredSubmission,
-    upload_package,
-)
+from clients.maventa_package import upload_package
 from store.database import Sessions
+from store.sales_invoice_documents import DocumentMissing, OutboundDocuments, StoredSubmission
 from store.schema import migrate
 from tests.clock import wall_clock
 from workflows.sales_invoice_models import Route
