@@ -2,8 +2,9 @@
 
 Netvisor's report is a signal-with-start: the first one starts the lifecycle, later ones land in the running
 workflow, and it is accepted even while no worker runs. Actions are updates: they need a worker and answer.
-A released company's workflow has completed with its summary (R15); its id is never started again, so every
-later call raises CompanyReleased with that summary.
+A released company's workflow has completed with its summary (R15); Netvisor's report never starts its id
+again, so every later call raises CompanyReleased with that summary, until customer service rejoins it (§3.2):
+that starts the id's next run together with the update that links the account again (update-with-start).
 """
 
 from collections.abc import AsyncIterator
@@ -14,13 +15,19 @@ from typing import TypeVar
 from pydantic import BaseModel
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import (
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
@@ -36,16 +43,19 @@ from workflows.connection_models import (
     ConnectionInput,
     ImportModeRequest,
     LinkRequest,
+    Outcome,
+    RejoinRequest,
     ReleaseSummary,
     SendOnlyRequest,
 )
-from workflows.connection_policy import ConnectionStatus
+from workflows.connection_policy import ConnectionStatus, Standing, rejoin_refusal
 from workflows.search_attributes import BUSINESS_ID, MAVENTA_STATE, NEEDS_SUPPORT, NETVISOR_COMPANY_ID
 
 DEFAULT_BANK_CHECK_EVERY = timedelta(hours=4)
 QUERY_TIMEOUT = timedelta(seconds=10)
 
 __all__ = [
+    "ActionFailed",
     "ActionRefused",
     "CompanyReleased",
     "ConnectionOptions",
@@ -56,7 +66,10 @@ __all__ = [
     "create_connection",
     "decline",
     "link_account",
+    "rejoin",
     "release",
+    "release_company",
+    "released_summary",
     "report_company",
     "retry",
     "send_only",
@@ -72,6 +85,14 @@ class UnknownCompany(LookupError):
 
 class ActionRefused(Exception):
     """The workflow refused the action (wrong state, nothing to do); the message says why and what to do."""
+
+
+class ActionFailed(Exception):
+    """The workflow took the action but a step of it failed (Maventa refused); the message says what to do."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class ConnectionUnavailable(Exception):
@@ -165,6 +186,37 @@ async def report_company(
         raise
 
 
+def _input(
+    options: ConnectionOptions,
+    company_id: str,
+    report: CompanyReport,
+    returning: ReleaseSummary | None = None,
+) -> ConnectionInput:
+    return ConnectionInput(
+        company_id=company_id,
+        company=report,
+        bank_check_every=options.bank_check_every,
+        bank_checks_on_any_day=options.bank_checks_on_any_day,
+        maventa_task_queue=options.maventa_task_queue,
+        returning=returning,
+    )
+
+
+def _search_attributes(company_id: str, business_id: str, state: ConnectionStatus) -> TypedSearchAttributes:
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(NETVISOR_COMPANY_ID, company_id),
+            SearchAttributePair(BUSINESS_ID, business_id),
+            SearchAttributePair(MAVENTA_STATE, state.value),
+            SearchAttributePair(NEEDS_SUPPORT, False),
+        ]
+    )
+
+
+def _static_summary(company_id: str) -> str:
+    return f"Maventa connection of Netvisor company {company_id}"
+
+
 async def _start_or_signal(
     client: Client,
     options: ConnectionOptions,
@@ -174,28 +226,62 @@ async def _start_or_signal(
 ) -> WorkflowHandle[ConnectionWorkflow, ReleaseSummary]:
     return await client.start_workflow(
         ConnectionWorkflow.run,
-        ConnectionInput(
-            company_id=company_id,
-            company=report,
-            bank_check_every=options.bank_check_every,
-            bank_checks_on_any_day=options.bank_checks_on_any_day,
-            maventa_task_queue=options.maventa_task_queue,
-        ),
+        _input(options, company_id, report),
         id=workflow_id(company_id),
         task_queue=options.task_queue,
         start_signal="report_company",
         start_signal_args=[report],
-        search_attributes=TypedSearchAttributes(
-            [
-                SearchAttributePair(NETVISOR_COMPANY_ID, company_id),
-                SearchAttributePair(BUSINESS_ID, report.business_id),
-                SearchAttributePair(MAVENTA_STATE, first_state.value),
-                SearchAttributePair(NEEDS_SUPPORT, False),
-            ]
-        ),
-        static_summary=f"Maventa connection of Netvisor company {company_id}",
+        search_attributes=_search_attributes(company_id, report.business_id, first_state),
+        static_summary=_static_summary(company_id),
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
     )
+
+
+async def released_summary(client: Client, company_id: str) -> ReleaseSummary:
+    """What releasing the company did; ActionRefused, in the policy's words, when it has not left."""
+    try:
+        view = await account(client, company_id)
+    except CompanyReleased as released:
+        return released.summary
+    raise ActionRefused(
+        rejoin_refusal(Standing(view.lifecycle_state)) or "The company has not left Netvisor."
+    )
+
+
+async def earlier_answer(client: Client, company_id: str, request_id: str | None) -> ActionAnswer | None:
+    """The answer the company's workflow gave to this request id before, from its action log (an action that
+    starts a run, like rejoin, cannot leave the repeat to the workflow's own deduplication)."""
+    if request_id is None:
+        return None
+    view = await account(client, company_id)
+    return next((record.answer for record in view.recent_actions if record.update_id == request_id), None)
+
+
+async def rejoin(
+    client: Client,
+    options: ConnectionOptions,
+    summary: ReleaseSummary,
+    report: CompanyReport,
+    request: RejoinRequest,
+    request_id: str | None = None,
+) -> ActionAnswer:
+    """§3.2: the company's next run starts where the released one ended and links the account in the same
+    call; should the company be running after all, the update reaches that run and its validator refuses."""
+    company_id = summary.company_id
+    start = WithStartWorkflowOperation(
+        ConnectionWorkflow.run,
+        _input(options, company_id, report, returning=summary),
+        id=workflow_id(company_id),
+        task_queue=options.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        search_attributes=_search_attributes(company_id, report.business_id, ConnectionStatus.RELEASED),
+        static_summary=_static_summary(company_id),
+    )
+    async with _reaching(client, company_id):
+        return await client.execute_update_with_start_workflow(
+            ConnectionWorkflow.rejoin, request, start_workflow_operation=start, id=request_id
+        )
 
 
 async def account(client: Client, company_id: str) -> AccountView:
@@ -297,3 +383,13 @@ async def release(
     """R15: the company leaves Netvisor; the answer is DONE once the account is the customer's."""
     request = ActionRequest(requested_by=requested_by)
     return await _act(client, company_id, ConnectionWorkflow.release, request, request_id)
+
+
+async def release_company(
+    client: Client, company_id: str, requested_by: str, request_id: str | None = None
+) -> ActionAnswer:
+    """R15 for the support route and the console: a step that failed for good raises ActionFailed."""
+    answer = await release(client, company_id, requested_by, request_id)
+    if answer.outcome == Outcome.FAILED:
+        raise ActionFailed("release_failed", answer.message)
+    return answer

@@ -36,13 +36,13 @@ with workflow.unsafe.imports_passed_through():
         CompanyRef,
         CompanyReport,
         ConnectionInput,
-        ConnectionState,
         Failure,
         ImportModeRequest,
         InvoicingAddresses,
         LinkAccount,
         LinkRequest,
         PeppolRegistration,
+        RejoinRequest,
         Release,
         ReleaseSummary,
         SendOnlyRequest,
@@ -61,6 +61,7 @@ with workflow.unsafe.imports_passed_through():
         import_mode_refusal,
         import_start,
         link_refusal,
+        rejoin_refusal,
         release_refusal,
         retry_refusal,
         send_only_refusal,
@@ -83,6 +84,11 @@ def _import_mode_refused(standing: Standing, request: ImportModeRequest) -> str 
     return import_mode_refusal(standing) or from_date_refusal(request.mode, request.from_date, today)
 
 
+def _rejoin_refused(standing: Standing, request: RejoinRequest) -> str | None:
+    today = helsinki_date(workflow.now())
+    return rejoin_refusal(standing) or from_date_refusal(request.mode, request.from_date, today)
+
+
 def _send_only_refused(standing: Standing, request: SendOnlyRequest) -> str | None:
     return send_only_refusal(standing, keys_given=request.keys is not None)
 
@@ -97,9 +103,7 @@ class ConnectionWorkflow:
     @workflow.init
     def __init__(self, input: ConnectionInput) -> None:
         self._input = input
-        self._state = input.carried or ConnectionState(
-            company_id=input.company_id, company=input.company, founded_at=workflow.now()
-        )
+        self._state = input.carried or input.first_state(workflow.now())
         self._calls = ConnectionCalls(input.maventa_task_queue)
         self._wake = False
         self._linking = False
@@ -121,7 +125,9 @@ class ConnectionWorkflow:
             await self._publish()
             if self._state.status == ConnectionStatus.RELEASED:
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                return views.release_summary(self._state, workflow.now())
+                if self._state.status == ConnectionStatus.RELEASED:  # not rejoined meanwhile (§3.2)
+                    return views.release_summary(self._state, workflow.now())
+                continue
             if workflow.info().is_continue_as_new_suggested():
                 # Handlers may be waiting for the loop (create_connection, retry): serve them before leaving.
                 await workflow.wait_condition(lambda: workflow.all_handlers_finished() or self._wake)
@@ -224,6 +230,19 @@ class ConnectionWorkflow:
         await self._settle(lambda: state.failure is not None or state.status == ConnectionStatus.RELEASED)
         return answers.release_answer(state, workflow.now())
 
+    @action(refused_by=_rejoin_refused)
+    async def rejoin(self, request: RejoinRequest) -> ActionAnswer:
+        """§3.2: a released company back in Netvisor; its own account linked again, the import as chosen."""
+        state = self._state
+        if (failed := await self._adopt(request.keys, ConnectionStatus.LINKED)) is not None:
+            return failed
+        state.release = None
+        now = workflow.now()
+        state.import_from = import_start(request.mode, request.from_date, ImportMode.OFF, None, now)
+        state.import_mode = request.mode
+        await self._publish()
+        return answers.rejoined_answer(state)
+
     @workflow.query
     def account(self) -> AccountView:
         """The account details of R9 (the API key only masked)."""
@@ -235,7 +254,7 @@ class ConnectionWorkflow:
         """Do whatever is due, in lifecycle order, until nothing is or a step fails; a release comes first."""
         state = self._state
         if state.release is not None:
-            if state.failure is None:
+            if state.failure is None and state.status != ConnectionStatus.RELEASED:
                 await self._release()
             return
         wants_account = schedule.wants_account(state) and not self._linking

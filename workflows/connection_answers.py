@@ -102,6 +102,12 @@ def linked_answer(state: ConnectionState) -> ActionAnswer:
     )
 
 
+def rejoined_answer(state: ConnectionState) -> ActionAnswer:
+    """§3.2: back in Netvisor with its own account linked, importing as chosen."""
+    back = "The company is back in Netvisor with its Maventa account linked."
+    return answer(state, Outcome.DONE, f"{back} {import_answer(state).message}")
+
+
 def link_failed_answer(state: ConnectionState, reason: str) -> ActionAnswer:
     return answer(
         state,

@@ -118,6 +118,13 @@ class SendOnlyRequest(ActionRequest):
     keys: AccountKeys | None = None
 
 
+class RejoinRequest(LinkRequest):
+    """§3.2: a released company's own account linked again by its keys, with the import chosen as in R12."""
+
+    mode: ImportMode = ImportMode.OFF
+    from_date: date | None = None
+
+
 class ImportModeRequest(ActionRequest):
     """R10/R12: which received invoices are imported automatically; the others stay for manual transfer."""
 
@@ -164,6 +171,9 @@ class ReleaseSummary(BaseModel):
     vendor_unlinked: bool
     secrets_deleted: int
     message: str
+    company: CompanyReport | None = None
+    """Netvisor's last report of the company, so a rejoin (§3.2) starts from it; None in summaries of
+    releases from before rejoining existed."""
 
 
 class Projection(BaseModel):
@@ -209,6 +219,26 @@ class ConnectionState(BaseModel):
     actions: list[ActionRecord] = Field(default_factory=list)
     published: Projection | None = None
 
+    @classmethod
+    def after_release(
+        cls, summary: "ReleaseSummary", company: CompanyReport, now: datetime
+    ) -> "ConnectionState":
+        """Where a rejoining run starts (§3.2): released, as the run before it ended."""
+        return cls(
+            company_id=summary.company_id,
+            company=company,
+            founded_at=now,
+            status=ConnectionStatus.RELEASED,
+            account=Account(company_uuid=summary.maventa_company_id),
+            release=Release(
+                requested_by=summary.requested_by,
+                requested_at=summary.released_at,
+                state_before=summary.state_before,
+                vendor_unlinked=summary.vendor_unlinked,
+                secrets_deleted=summary.secrets_deleted,
+            ),
+        )
+
     def account_ref(self) -> "AccountRef":
         """The account's reference for an activity; only once the account exists and its key is stored."""
         account = self.account
@@ -233,6 +263,14 @@ class ConnectionInput(BaseModel):
     """Task queue of the activities that call Maventa (its rate limit is Maventa's); None: the workflow's
     own queue, as in runs started before the Maventa queue existed."""
     carried: ConnectionState | None = None
+    returning: ReleaseSummary | None = None
+    """Set on the run a released company's rejoin starts (§3.2): it begins RELEASED, where the last ended."""
+
+    def first_state(self, now: datetime) -> ConnectionState:
+        """A company's first run starts with nothing; a rejoining run (§3.2) where the last one ended."""
+        if self.returning is not None:
+            return ConnectionState.after_release(self.returning, self.company, now)
+        return ConnectionState(company_id=self.company_id, company=self.company, founded_at=now)
 
 
 class BankNetworkView(BaseModel):

@@ -1,5 +1,5 @@
 """The connection lifecycle's rules in one place: the states, the moves between them, which actions each
-state allows, and in what words the others are refused (§3, R6, R12-R15).
+state allows, and in what words the others are refused (§3, R6, R12-R15, §3.2).
 
 Pure data and functions, no Temporal: the workflow's validators, the API's pre-checks, inbound's gate and
 outbound's refusal all ask this module, so a rule changes here or nowhere. Each `*_refusal` returns None when
@@ -104,11 +104,11 @@ TRANSITIONS: dict[ConnectionStatus, frozenset[ConnectionStatus]] = {
     ConnectionStatus.NOT_LINKED: frozenset(
         {ConnectionStatus.LINKED, ConnectionStatus.SEND_ONLY, ConnectionStatus.RELEASED}
     ),
-    ConnectionStatus.RELEASED: frozenset(),
+    ConnectionStatus.RELEASED: frozenset({ConnectionStatus.LINKED}),
 }
 """The legal moves. Linking (R12) comes from a company with no account of Netvisor's own, declining (R13)
 and send-only (R14) from an existing account, and release (R15) from anywhere; LINKED -> LINKED is new keys
-for the same link."""
+for the same link. A released company moves only by rejoining (§3.2), to LINKED."""
 
 
 def can_move(current: ConnectionStatus, to: ConnectionStatus) -> bool:
@@ -360,6 +360,16 @@ def send_only_refusal(standing: Standing, keys_given: bool) -> str | None:
     return (
         f"Send-only is for a customer who keeps an existing Maventa account; this company's account is "
         f"{named(status)} through Netvisor. Release it instead if the customer takes the account over."
+    )
+
+
+def rejoin_refusal(standing: Standing) -> str | None:
+    """§3.2: only a company that left Netvisor can come back with the account it took over."""
+    if standing.status == ConnectionStatus.RELEASED:
+        return None
+    return (
+        f"The company has not left Netvisor (it is {standing.shown}), so there is nothing to rejoin: link an "
+        f"existing account with {KEYS_PATH}, or release this one first."
     )
 
 

@@ -231,4 +231,5 @@ def release_summary(state: ConnectionState, released_at: datetime) -> ReleaseSum
             f"{release.secrets_deleted} stored key(s) deleted; the Maventa account is the customer's. "
             + LEFT_IN_MAVENTA
         ),
+        company=state.company,
     )

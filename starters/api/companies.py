@@ -12,7 +12,7 @@ from temporalio.client import Client
 from domain.banking_days import helsinki_date
 from domain.identifiers import InvalidIdentifier, normalise_business_id
 from settings import Settings
-from starters import connection
+from starters import connection, linking
 from starters.api.auth import netvisor_caller
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.temporal import temporal_client
@@ -91,7 +91,8 @@ def unavailable(error: connection.ConnectionUnavailable) -> ApiError:
 
 @contextmanager
 def answering_connection_errors(company_id: str, refused_code: str = "action_refused") -> Iterator[None]:
-    """The connection's errors as the API answers them: unknown 404, refused 409, released 410, down 503."""
+    """The connection's and its use cases' errors as the API answers them: unknown 404, refused or failed
+    409, released 410, keys Maventa does not accept 422, Maventa or the workflow down 503."""
     try:
         yield
     except connection.UnknownCompany:
@@ -100,8 +101,14 @@ def answering_connection_errors(company_id: str, refused_code: str = "action_ref
         raise released(error) from None
     except connection.ActionRefused as refused:
         raise ApiError(409, refused_code, str(refused)) from None
+    except connection.ActionFailed as failed:
+        raise ApiError(409, failed.code, str(failed)) from None
     except connection.ConnectionUnavailable as error:
         raise unavailable(error) from None
+    except linking.KeysRejected as rejected:
+        raise ApiError(422, rejected.code, str(rejected)) from None
+    except linking.MaventaUnreachable as error:
+        raise ApiError(503, "maventa_unavailable", str(error)) from None
 
 
 def released(error: connection.CompanyReleased) -> ApiError:
@@ -115,24 +122,29 @@ def released(error: connection.CompanyReleased) -> ApiError:
     )
 
 
-@router.put("/{company_id}", status_code=202)
-async def put_company(
-    company_id: CompanyId, body: CompanyBody, request: Request, client: TemporalClient
-) -> CompanyAccepted:
-    """Company founded or changed: starts its lifecycle the first time (R1), reconciles modules (R2)."""
+def report_of(body: CompanyBody) -> CompanyReport:
+    """Netvisor's report as the workflow takes it; a business id whose check digit is wrong is a 422."""
     try:
         business_id = normalise_business_id(body.business_id)
     except InvalidIdentifier as error:
         raise ApiError(
             422, "invalid_business_id", f"business_id: {error}; send the Y-tunnus as 1234567-8."
         ) from None
-    report = CompanyReport(
+    return CompanyReport(
         business_id=business_id,
         name=body.name,
         email=body.email,
         address=Address(**body.address.model_dump()),
         modules=Modules(**body.modules.model_dump()),
     )
+
+
+@router.put("/{company_id}", status_code=202)
+async def put_company(
+    company_id: CompanyId, body: CompanyBody, request: Request, client: TemporalClient
+) -> CompanyAccepted:
+    """Company founded or changed: starts its lifecycle the first time (R1), reconciles modules (R2)."""
+    report = report_of(body)
     settings: Settings = request.app.state.settings
     try:
         handle = await connection.report_company(

@@ -6,11 +6,6 @@ ever gets the vault reference and the masked key. A link the workflow refuses or
 behind: the stored key is deleted again.
 """
 
-import asyncio
-import hashlib
-import re
-import uuid
-from collections.abc import Awaitable
 from datetime import date
 from typing import Annotated
 
@@ -18,34 +13,24 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from temporalio.client import Client
 
-from clients.maventa import MaventaClient, MaventaCredentials, MaventaRequestError, MaventaUnavailable
 from domain.banking_days import helsinki_date
-from starters import connection
+from settings import Settings
+from starters import connection, linking, rejoin
 from starters.api.auth import netvisor_caller, support_caller
 from starters.api.clock import Now
 from starters.api.companies import (
+    CompanyBody,
     CompanyId,
     IdempotencyKey,
     answering_connection_errors,
-    released,
-    unavailable,
-    unknown_company,
+    report_of,
 )
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.maventa import fresh_maventa_client
 from starters.api.support import SupportUser, act, store_sessions
 from starters.api.temporal import temporal_client
-from store.database import Sessions, unit_of_work
-from store.vault import USER_API_KEY, forget_secret, mask, put_secret
-from workflows.connection_models import AccountKeys, ActionAnswer, ImportModeRequest, Outcome
-from workflows.connection_policy import (
-    ConnectionStatus,
-    ImportMode,
-    Standing,
-    from_date_refusal,
-    link_refusal,
-    send_only_refusal,
-)
+from workflows.connection_models import ActionAnswer, ImportModeRequest, Outcome
+from workflows.connection_policy import ImportMode, from_date_refusal
 
 router = APIRouter(
     prefix="/v1/companies",
@@ -56,14 +41,6 @@ router = APIRouter(
 
 TemporalClient = Annotated[Client, Depends(temporal_client)]
 UUID_PATTERN = r"^[A-Za-z0-9-]{8,64}$"
-LINKED_KEY_KIND = USER_API_KEY + ":linked:"
-
-
-def linked_key_kind(attempt: str | None) -> str:
-    """The vault kind of keys given in one request: the same Idempotency-Key gives the same kind (a repeat
-    replaces, not adds), and any key fits the vault's kind column (a digest, not the key itself)."""
-    token = hashlib.sha256(attempt.encode()).hexdigest()[:32] if attempt else uuid.uuid4().hex
-    return LINKED_KEY_KIND + token
 
 
 class ApiKeysBody(BaseModel):
@@ -73,6 +50,9 @@ class ApiKeysBody(BaseModel):
     user_api_key: SecretStr = Field(min_length=8, max_length=200, description="A user's API key; never shown")
     requested_by: str = Field("netvisor", min_length=1, max_length=200, description="The Netvisor user")
 
+    def offered(self) -> linking.OfferedKeys:
+        return linking.OfferedKeys(company_uuid=self.company_uuid, user_api_key=self.user_api_key)
+
 
 class ImportBody(BaseModel):
     mode: ImportMode = Field(description="off, now (from this moment) or from_date (received on or after it)")
@@ -80,71 +60,12 @@ class ImportBody(BaseModel):
     requested_by: str = Field("netvisor", min_length=1, max_length=200, description="The Netvisor user")
 
 
-def _digits(business_id: str | None) -> str:
-    return re.sub(r"\D", "", business_id or "")
-
-
-async def _check_with_maventa(maventa: MaventaClient, creds: MaventaCredentials, business_id: str) -> None:
-    """Ask Maventa who these keys are (a fresh client, so no cached token can vouch for a wrong key)."""
-    try:
-        company = await maventa.current_company(creds)
-    except MaventaRequestError:
-        raise ApiError(
-            422,
-            "invalid_api_keys",
-            "Maventa did not accept this company UUID and API key. Check both in Maventa (Settings > "
-            "Company settings > Company information) and send them again; nothing was changed.",
-        ) from None
-    except MaventaUnavailable:
-        raise ApiError(
-            503, "maventa_unavailable", "Maventa could not check the keys right now; try again shortly."
-        ) from None
-    if _digits(company.bid) != _digits(business_id):
-        raise ApiError(
-            422,
-            "keys_of_another_company",
-            f"These keys belong to a Maventa account with another business id than {business_id}; send "
-            "the keys of this company's own account. Nothing was changed.",
-        )
-
-
-async def checked_keys(
-    request: Request,
-    company_id: str,
-    business_id: str,
-    company_uuid: str,
-    user_api_key: SecretStr,
-    attempt: str | None,
-) -> AccountKeys:
-    """Keys Maventa accepted for this business id, stored in the vault under a reference of their own."""
-    creds = MaventaCredentials(company_uuid=company_uuid, user_api_key=user_api_key)
-    await _check_with_maventa(fresh_maventa_client(request), creds, business_id)
-    sessions = store_sessions(request)
-    kind = linked_key_kind(attempt)
-
-    def store() -> str:
-        with unit_of_work(sessions) as session:
-            return put_secret(session, company_id, kind, user_api_key)
-
-    ref = await asyncio.to_thread(store)
-    return AccountKeys(company_uuid=company_uuid, credentials_ref=ref, api_key_masked=mask(user_api_key))
-
-
-async def forget_unused(sessions: Sessions, keys: AccountKeys) -> None:
-    """A key the workflow did not adopt (refused or failed) is deleted again: a refusal leaves no trace."""
-
-    def forget() -> None:
-        with unit_of_work(sessions) as session:
-            forget_secret(session, keys.credentials_ref)
-
-    await asyncio.to_thread(forget)
-
-
-async def current_state(client: Client, company_id: str) -> tuple[ConnectionStatus, str]:
-    """The company's lifecycle state and business id, translating the connection's errors for the API."""
-    with answering_connection_errors(company_id):
-        view = await connection.account(client, company_id)
-    return view.lifecycle_state, view.business_id
+def linking_for(request: Request, client: Client) -> linking.Linking:
+    """What the linking use cases need, from this API process: its store and a Maventa client with no cached
+    tokens (so none can vouch for a wrong key)."""
+    return linking.Linking(
+        client=client, sessions=store_sessions(request), maventa=fresh_maventa_client(request)
+    )
 
 
 @router.put("/{company_id}/maventa/api-keys")
@@ -158,56 +79,10 @@ async def link_api_keys(
     """R12: link an existing Maventa account. The keys are checked with Maventa first (wrong keys: 422,
     nothing changes); then Netvisor's vendor key is linked and the state is LINKED. Import does not start by
     itself: choose it with PUT /v1/companies/{company_id}/maventa/import."""
-    return await link_with_keys(
-        request, client, company_id, body.requested_by, body.company_uuid, body.user_api_key, idempotency_key
-    )
-
-
-async def link_with_keys(
-    request: Request,
-    client: Client,
-    company_id: str,
-    requested_by: str,
-    company_uuid: str,
-    user_api_key: SecretStr,
-    attempt: str | None,
-) -> ActionAnswer:
-    """R12 for Netvisor's route and the support console: refused for the state, checked with Maventa, kept
-    in the vault, then adopted by the workflow (or deleted again)."""
-    status, business_id = await current_state(client, company_id)
-    if (reason := link_refusal(Standing(status))) is not None:
-        raise ApiError(409, "action_refused", reason)
-    keys = await checked_keys(request, company_id, business_id, company_uuid, user_api_key, attempt)
-    return await _adopt(
-        request, keys, connection.link_account(client, company_id, requested_by, keys, attempt), company_id
-    )
-
-
-async def _adopt(
-    request: Request,
-    keys: AccountKeys,
-    update: Awaitable[ActionAnswer],
-    company_id: str,
-) -> ActionAnswer:
-    """Send the update that adopts stored keys; delete them again unless the workflow took them."""
-    sessions = store_sessions(request)
-    try:
-        answer = await update
-    except connection.ActionRefused as refused:
-        await forget_unused(sessions, keys)
-        raise ApiError(409, "action_refused", str(refused)) from None
-    except connection.CompanyReleased as error:
-        await forget_unused(sessions, keys)
-        raise released(error) from None
-    except connection.UnknownCompany:
-        await forget_unused(sessions, keys)
-        raise unknown_company(company_id) from None
-    except connection.ConnectionUnavailable as error:
-        raise unavailable(error) from None
-    if answer.outcome == Outcome.FAILED:
-        await forget_unused(sessions, keys)
-        raise ApiError(409, "link_failed", answer.message)
-    return answer
+    with answering_connection_errors(company_id):
+        return await linking.link_with_keys(
+            linking_for(request, client), company_id, body.requested_by, body.offered(), idempotency_key
+        )
 
 
 @router.put("/{company_id}/maventa/import")
@@ -248,6 +123,11 @@ class SendOnlyBody(BaseModel):
             raise ValueError("send both company_uuid and user_api_key, or neither")
         return self
 
+    def offered(self) -> linking.OfferedKeys | None:
+        if self.company_uuid is None or self.user_api_key is None:
+            return None
+        return linking.OfferedKeys(company_uuid=self.company_uuid, user_api_key=self.user_api_key)
+
 
 @support_router.post("/{company_id}/decline")
 async def decline(
@@ -273,32 +153,59 @@ async def send_only(
 ) -> ActionAnswer:
     """R14: sales invoices go through Netvisor, purchase invoices to the customer's other system; nothing is
     imported. Takes the account's keys (checked with Maventa first) unless they are linked already."""
-    body = body or SendOnlyBody()
-    return await make_send_only(
-        request, client, company_id, support_user, body.company_uuid, body.user_api_key, idempotency_key
+    offered = (body or SendOnlyBody()).offered()
+    with answering_connection_errors(company_id):
+        return await linking.make_send_only(
+            linking_for(request, client), company_id, support_user, offered, idempotency_key
+        )
+
+
+class RejoinBody(ApiKeysBody):
+    """The keys of the account the company took with it, and the import as in R12."""
+
+    requested_by: str = Field("support", min_length=1, max_length=200, description="The agent asking")
+    mode: ImportMode = Field(
+        ImportMode.OFF, description="off (choose later), now (from this moment) or from_date (on or after it)"
+    )
+    from_date: date | None = Field(None, description="YYYY-MM-DD, only with mode from_date; not future")
+    company: CompanyBody | None = Field(
+        None, description="Netvisor's report of the company; only for a release from before it was kept"
     )
 
 
-async def make_send_only(
+@support_router.post("/{company_id}/rejoin")
+async def rejoin_company(
+    company_id: CompanyId,
+    body: RejoinBody,
     request: Request,
-    client: Client,
-    company_id: str,
-    requested_by: str,
-    company_uuid: str | None,
-    user_api_key: SecretStr | None,
-    attempt: str | None,
+    client: TemporalClient,
+    support_user: SupportUser,
+    now: Now,
+    idempotency_key: IdempotencyKey = None,
 ) -> ActionAnswer:
-    """R14 for the support route and the console: with the account's keys, or with the keys linked already."""
-    status, business_id = await current_state(client, company_id)
-    keys_given = company_uuid is not None and user_api_key is not None
-    if (reason := send_only_refusal(Standing(status), keys_given)) is not None:
-        raise ApiError(409, "action_refused", reason)
-    if company_uuid is None or user_api_key is None:
-        return await act(connection.send_only_with_linked_keys, client, company_id, requested_by, attempt)
-    keys = await checked_keys(request, company_id, business_id, company_uuid, user_api_key, attempt)
-    return await _adopt(
-        request, keys, connection.send_only(client, company_id, requested_by, keys, attempt), company_id
-    )
+    """§3.2: a released company is back in Netvisor with the Maventa account it took over. The keys are
+    checked with Maventa first and must be the business id's (422 otherwise, nothing changes); then the
+    account is linked again (LINKED) and the import starts as chosen. 409 unless the company was released."""
+    if (reason := from_date_refusal(body.mode, body.from_date, helsinki_date(now))) is not None:
+        raise ApiError(422, "invalid_request", reason)
+    settings: Settings = request.app.state.settings
+    report = report_of(body.company) if body.company is not None else None
+    with answering_connection_errors(company_id):
+        try:
+            return await rejoin.rejoin(
+                linking_for(request, client),
+                connection.ConnectionOptions.from_settings(settings),
+                company_id,
+                support_user,
+                body.offered(),
+                body.mode,
+                body.from_date,
+                helsinki_date(now),
+                idempotency_key,
+                report,
+            )
+        except rejoin.NoCompanyReport as missing:
+            raise ApiError(422, "company_report_needed", str(missing)) from None
 
 
 @support_router.post("/{company_id}/release")
@@ -312,17 +219,8 @@ async def release(
     """R15: the company leaves Netvisor. Import stops, Netvisor's vendor link is removed at Maventa, the
     stored keys are deleted, and the account is the customer's; the workflow ends with a summary. 202 while
     Maventa has not answered yet, 409 when a step failed (retry once its cause is fixed)."""
-    answer = await release_company(client, company_id, support_user, idempotency_key)
+    with answering_connection_errors(company_id):
+        answer = await connection.release_company(client, company_id, support_user, idempotency_key)
     if answer.outcome == Outcome.IN_PROGRESS:
         response.status_code = 202
-    return answer
-
-
-async def release_company(
-    client: Client, company_id: str, requested_by: str, attempt: str | None
-) -> ActionAnswer:
-    """R15 for the support route and the console: a step that failed for good is a 409 with its reason."""
-    answer = await act(connection.release, client, company_id, requested_by, attempt)
-    if answer.outcome == Outcome.FAILED:
-        raise ApiError(409, "release_failed", answer.message)
     return answer

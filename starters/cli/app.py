@@ -170,12 +170,32 @@ def release(
     """R15: the company leaves Netvisor; its Maventa account goes to the customer. Cannot be undone."""
     if not yes and not typer.confirm(
         f"Release company {company_id}? Import stops, Netvisor's vendor link and the stored keys are "
-        "removed, and the company cannot be used here again.",
+        "removed; only `rejoin` with the account's keys brings the company back.",
         err=True,
     ):
         err.print("Nothing was done.")
         raise typer.Exit(OK)
     _action(ctx, f"/v1/support/companies/{company_id}/release")
+
+
+@app.command()
+def rejoin(
+    ctx: typer.Context,
+    company_id: CompanyIdArg,
+    company_uuid: Annotated[
+        str,
+        typer.Option(help="The taken-over account's company UUID; the API key is read from stdin or asked"),
+    ],
+    import_mode: Annotated[
+        str, typer.Option("--import", help="off (choose later), now, or from_date with --from-date")
+    ] = "off",
+    from_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD, with --import from_date")] = None,
+) -> None:
+    """§3.2: a released company is back in Netvisor; its account is linked again, the import as chosen."""
+    body: dict[str, str] = {"company_uuid": company_uuid, "user_api_key": _api_key(), "mode": import_mode}
+    if from_date is not None:
+        body["from_date"] = from_date
+    _action(ctx, f"/v1/support/companies/{company_id}/rejoin", body)
 
 
 @app.command()

@@ -77,7 +77,8 @@ async def _support_state(service: Service, company_id: str) -> str | None:
 
 async def record_exception_cases(service: Service) -> None:
     """An existing account (R12-R15): declined, linked by its keys with import from now, made send-only
-    with the linked keys, then released; the run's history holds every exception action's commands."""
+    with the linked keys, then released; the run's history holds every exception action's commands. Then it
+    rejoins (§3.2): the next run's history starts with the update that started it."""
     bid = business_id()
     made = await service.maventa_http.post(
         "/_sandbox/accounts", json={"business_id": bid, "name": "Oma Tili Oy"}
@@ -103,9 +104,14 @@ async def record_exception_cases(service: Service) -> None:
         assert answer.status_code in (200, 202), answer.text
     connection_id = f"maventa-connection-{company_id}"
     assert await eventually(lambda: _completed(service.client, connection_id), timeout_s=60)
-    await _save(
-        service.client, connection_id, ConnectionWorkflow.__name__, "declined-linked-send-only-released"
+    released_run = (await service.client.get_workflow_handle(connection_id).describe()).run_id
+    connection = ConnectionWorkflow.__name__
+    await _save(service.client, connection_id, connection, "declined-linked-send-only-released", released_run)
+    rejoined = await service.support.post(
+        f"{support}/rejoin", json=made.json() | {"mode": "now"}, headers=agent
     )
+    assert rejoined.status_code == 200, rejoined.text
+    await _save(service.client, connection_id, connection, "rejoined-after-release")
 
 
 def _recording(folder: Path) -> AbstractAsyncContextManager[Service]:

@@ -25,6 +25,7 @@ from workflows.connection_policy import (
     link_refusal,
     receives,
     receiving_refusal,
+    rejoin_refusal,
     release_refusal,
     retry_refusal,
     send_only_refusal,
@@ -45,6 +46,7 @@ ALLOWED = {
     "send-only with keys (R14)": {S.EXISTING_ACCOUNT, S.NOT_LINKED, S.SEND_ONLY, S.LINKED},
     "send-only with the linked keys (R14)": {S.SEND_ONLY, S.LINKED},
     "release (R15)": EVERY_STATE - {S.PROVISIONING, S.RELEASED},
+    "rejoin after a release (§3.2)": {S.RELEASED},
     "send sales invoices (§5)": {S.ACTIVE, S.RECEIVING, S.CONNECTED, S.LINKED, S.SEND_ONLY},
     "receive into Netvisor (§4)": {S.RECEIVING, S.CONNECTED, S.LINKED},
 }
@@ -62,6 +64,7 @@ def refusal(action: str, status: ConnectionStatus) -> str | None:
         "send-only with keys (R14)": lambda: send_only_refusal(standing, keys_given=True),
         "send-only with the linked keys (R14)": lambda: send_only_refusal(standing, keys_given=False),
         "release (R15)": lambda: release_refusal(standing),
+        "rejoin after a release (§3.2)": lambda: rejoin_refusal(standing),
         "send sales invoices (§5)": lambda: sending_refusal("42", status.value),
         "receive into Netvisor (§4)": lambda: receiving_refusal("42", status.value),
     }[action]()
@@ -86,10 +89,11 @@ def test_the_allowed_sets_are_the_ones_the_workflow_and_the_gates_use() -> None:
     assert all(receives(status) for status in IMPORTING)
 
 
-def test_every_state_has_its_moves_and_a_released_company_moves_no_further() -> None:
+def test_every_state_has_its_moves_and_a_released_company_moves_only_by_rejoining() -> None:
     assert set(TRANSITIONS) == EVERY_STATE
-    assert TRANSITIONS[S.RELEASED] == frozenset()
+    assert TRANSITIONS[S.RELEASED] == {S.LINKED}
     assert all(S.RELEASED in TRANSITIONS[status] for status in EVERY_STATE - {S.RELEASED})
+    assert link_refusal(Standing(S.RELEASED)) is not None, "only the rejoin links a released company"
 
 
 def test_work_under_way_refuses_the_exception_actions_until_it_is_done() -> None:

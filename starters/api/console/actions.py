@@ -11,15 +11,10 @@ from fastapi import Request
 from pydantic import SecretStr, ValidationError
 from temporalio.client import Client
 
-from starters import connection
+from starters import connection, linking
+from starters.api.companies import answering_connection_errors
 from starters.api.errors import ApiError
-from starters.api.maventa_account import (
-    ApiKeysBody,
-    SendOnlyBody,
-    link_with_keys,
-    make_send_only,
-    release_company,
-)
+from starters.api.maventa_account import ApiKeysBody, SendOnlyBody, linking_for
 from starters.api.received_invoices import retry_quarantined_invoice
 from starters.api.support import act
 from starters.api.transactions import start_billing
@@ -92,15 +87,14 @@ async def _link(asked: Asked) -> str:
         )
     except ValidationError as error:
         raise _invalid(error) from None
-    answer = await link_with_keys(
-        asked.request,
-        asked.client,
-        asked.company_id,
-        asked.agent_id,
-        keys.company_uuid,
-        keys.user_api_key,
-        asked.attempt,
-    )
+    with answering_connection_errors(asked.company_id):
+        answer = await linking.link_with_keys(
+            linking_for(asked.request, asked.client),
+            asked.company_id,
+            asked.agent_id,
+            keys.offered(),
+            asked.attempt,
+        )
     return told(answer)
 
 
@@ -112,15 +106,14 @@ async def _send_only(asked: Asked) -> str:
         )
     except ValidationError as error:
         raise _invalid(error) from None
-    answer = await make_send_only(
-        asked.request,
-        asked.client,
-        asked.company_id,
-        asked.agent_id,
-        keys.company_uuid,
-        keys.user_api_key,
-        asked.attempt,
-    )
+    with answering_connection_errors(asked.company_id):
+        answer = await linking.make_send_only(
+            linking_for(asked.request, asked.client),
+            asked.company_id,
+            asked.agent_id,
+            keys.offered(),
+            asked.attempt,
+        )
     return told(answer)
 
 
@@ -132,7 +125,11 @@ def _update(use_case: Callable[[Client, str, str, str | None], Awaitable[ActionA
 
 
 async def _release(asked: Asked) -> str:
-    return told(await release_company(asked.client, asked.company_id, asked.agent_id, asked.attempt))
+    with answering_connection_errors(asked.company_id):
+        answer = await connection.release_company(
+            asked.client, asked.company_id, asked.agent_id, asked.attempt
+        )
+    return told(answer)
 
 
 KEY_FIELDS = (

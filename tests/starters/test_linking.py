@@ -5,7 +5,7 @@ import os
 
 from pydantic import SecretStr
 
-from starters.api.maventa_account import linked_key_kind
+from starters.linking import linked_key_kind
 from store.database import Sessions, unit_of_work
 from store.schema import migrate
 from store.scratch import scratch_schema
