@@ -34,6 +34,7 @@ from starters.api.console import pages as console
 from starters.api.errors import install_error_handlers
 from starters.api.gate import RequestGate
 from starters.api.temporal import TemporalConnection, TemporalUnavailable
+from starters.transactions import price_list_at_start
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -103,7 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.temporal = TemporalConnection(settings)
     app.state.codec = EncryptionCodec.from_settings(settings)
-    app.state.price_list = transactions.price_list_at_start(settings)
+    app.state.price_list = price_list_at_start(settings)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -27,7 +27,8 @@ from starters.api.companies import (
 )
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.maventa import fresh_maventa_client
-from starters.api.support import SupportUser, act, store_sessions
+from starters.api.store import store_sessions
+from starters.api.support import SupportUser, act
 from starters.api.temporal import temporal_client
 from workflows.connection_models import ActionAnswer, ImportModeRequest, Outcome
 from workflows.connection_policy import ImportMode, from_date_refusal

@@ -30,7 +30,7 @@ from starters.api.companies import CompanyId
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.limits import TRANSFER_BODY_BYTES, body_limit
 from starters.api.maventa import close_maventa, maventa_client
-from starters.api.support import store_sessions
+from starters.api.store import store_sessions
 from starters.delivery_notices import DeliveryNotices
 from starters.inbound import InboxWaker
 from store.database import Sessions, unit_of_work

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from temporalio.client import Client
 from temporalio.service import RPCError
 
-from settings import Settings
 from starters.api.auth import netvisor_caller
 from starters.api.companies import CompanyId
 from starters.api.errors import ERROR_RESPONSES, ApiError
@@ -20,6 +19,7 @@ from starters.api.sales_invoice_requests import (
     SalesInvoiceRequest,
     SalesInvoiceView,
 )
+from starters.api.store import store_sessions
 from starters.api.temporal import temporal_client
 from starters.sales_invoices import (
     InvoiceKeyReused,
@@ -40,15 +40,6 @@ router = APIRouter(
     dependencies=[Depends(netvisor_caller)],
     responses=ERROR_RESPONSES,
 )
-
-
-def store_sessions(request: Request) -> Sessions:
-    """The API process's one set of store sessions (shared through app.state with the other routes)."""
-    sessions: Sessions | None = getattr(request.app.state, "sessions", None)
-    if sessions is None:
-        settings: Settings = request.app.state.settings
-        sessions = request.app.state.sessions = Sessions.for_url(settings.store_url)
-    return sessions
 
 
 def outbound_documents(sessions: Annotated[Sessions, Depends(store_sessions)]) -> OutboundDocuments:

@@ -8,11 +8,10 @@ the exception actions; retry and the bank check fall back to the body's `request
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, Field
 from temporalio.client import Client
 
-from settings import Settings
 from starters import connection
 from starters.api.auth import support_caller
 from starters.api.companies import (
@@ -23,6 +22,7 @@ from starters.api.companies import (
     unknown_company,
 )
 from starters.api.errors import ERROR_RESPONSES
+from starters.api.store import store_sessions
 from starters.api.temporal import temporal_client
 from starters.company_search import CompanyList, CompanyQuery, find_companies
 from store.database import Sessions
@@ -66,16 +66,15 @@ class CompanyStatus(BaseModel):
     released: ReleaseSummary | None
 
 
-def store_sessions(request: Request) -> Sessions:
-    """The API's store sessions, opened on first use (the listing reads the companies projection)."""
-    sessions: Sessions | None = getattr(request.app.state, "sessions", None)
-    if sessions is None:
-        settings: Settings = request.app.state.settings
-        sessions = request.app.state.sessions = Sessions.for_url(settings.store_url)
-    return sessions
-
-
 SupportAction = Callable[[Client, str, str, str | None], Awaitable[ActionAnswer]]
+
+
+async def who_asks(body: SupportActionBody | None = None, support_user: OptionalSupportUser = None) -> str:
+    """The agent asking: the X-Support-User header, else the body's requested_by."""
+    return support_user or (body or SupportActionBody()).requested_by
+
+
+Asker = Annotated[str, Depends(who_asks)]
 
 
 async def act(
@@ -88,27 +87,17 @@ async def act(
 
 @router.post("/{company_id}/bank-network/check")
 async def check_bank_network(
-    company_id: CompanyId,
-    client: TemporalClient,
-    body: SupportActionBody | None = None,
-    idempotency_key: IdempotencyKey = None,
-    support_user: OptionalSupportUser = None,
+    company_id: CompanyId, client: TemporalClient, requested_by: Asker, idempotency_key: IdempotencyKey = None
 ) -> ActionAnswer:
     """Ask Maventa about the company's bank network now; connects the company if the banks have confirmed."""
-    requested_by = support_user or (body or SupportActionBody()).requested_by
     return await act(connection.check_bank_network_now, client, company_id, requested_by, idempotency_key)
 
 
 @router.post("/{company_id}/retry")
 async def retry(
-    company_id: CompanyId,
-    client: TemporalClient,
-    body: SupportActionBody | None = None,
-    idempotency_key: IdempotencyKey = None,
-    support_user: OptionalSupportUser = None,
+    company_id: CompanyId, client: TemporalClient, requested_by: Asker, idempotency_key: IdempotencyKey = None
 ) -> ActionAnswer:
     """Run the step that failed for good again (after fixing its cause); the answer says how it went."""
-    requested_by = support_user or (body or SupportActionBody()).requested_by
     return await act(connection.retry, client, company_id, requested_by, idempotency_key)
 
 

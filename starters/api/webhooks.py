@@ -19,7 +19,7 @@ from starters.api.auth import maventa_webhook
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.limits import WEBHOOK_BODY_BYTES, body_limit
 from starters.api.maventa import maventa_client
-from starters.api.support import store_sessions
+from starters.api.store import store_sessions
 from starters.delivery_notices import DeliveryNotices, pass_on_delivery_notice
 from starters.inbound import InboxWaker
 from workflows.inbox_models import ReceivedNotice

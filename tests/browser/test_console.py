@@ -173,7 +173,7 @@ async def test_a_connected_company_is_released_after_confirming(
     await page.get_by_role("link", name=f"Luotettava {company.business_id} Oy").click()
     await page.get_by_role("link", name="Release the account (R15)").click()
 
-    await expect(page.get_by_text("this cannot be undone")).to_be_visible()
+    await expect(page.get_by_text("it comes back only by a rejoin")).to_be_visible()
     await page.screenshot(path=screenshots / "console-confirm-release.png")
     assert await state_of(service, company.company_id) == "CONNECTED", "nothing happens before confirming"
     await page.get_by_role("button", name="Release the account").click()

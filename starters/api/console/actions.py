@@ -186,8 +186,8 @@ ACTIONS: tuple[Action, ...] = (
             "Import stops first: nothing new is imported for the company.",
             "Netvisor's vendor link is removed at Maventa (accounts made through Netvisor only).",
             "Every stored key of the company is deleted.",
-            "The company is RELEASED and its workflow ends: this cannot be undone, and the company id "
-            "cannot start a new lifecycle.",
+            "The company is RELEASED and its workflow ends; it comes back only by a rejoin with the "
+            "account's keys.",
             "Invoices still waiting in Maventa stay with the account and go with it to the customer.",
         ),
         run=_release,

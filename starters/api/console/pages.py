@@ -29,7 +29,8 @@ from starters.api.console.actions import ACTIONS, BY_SLUG, Action, Asked, billin
 from starters.api.console.session import Agent
 from starters.api.console.views import company_view
 from starters.api.errors import ApiError
-from starters.api.support import store_sessions, support_status
+from starters.api.store import store_sessions
+from starters.api.support import support_status
 from starters.api.support_session import SESSION_SECONDS
 from starters.company_search import STATES, CompanyQuery, find_companies
 from store.ledger import billing_month

@@ -11,12 +11,14 @@ from fastapi import Request
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from domain.pricing import MonthNotPriced
 from settings import Settings
-from starters.api.errors import ApiError
 from starters.api.received_invoices import quarantined_invoices
-from starters.api.support import store_sessions, support_status
-from starters.api.transactions import month_transactions
+from starters.api.store import store_sessions
+from starters.api.support import support_status
+from starters.connection import UnknownCompany
 from starters.lifecycle_timeline import ACTION_NAMES, UnknownWorkflow, lifecycle_timeline
+from starters.transactions import month_transactions
 from store.database import unit_of_work
 from store.ledger import billing_month
 from store.sent_invoices import SentInvoice, recent_sent_invoices
@@ -80,8 +82,8 @@ async def company_view(request: Request, client: Client, company_id: str, now: d
         if isinstance(value, BaseException):
             raise value
         context[key] = value
-    if isinstance(transactions, ApiError):
-        context["transactions_problem"] = transactions.message
+    if isinstance(transactions, MonthNotPriced | UnknownCompany):
+        context["transactions_problem"] = f"{str(transactions).capitalize()}."
     elif isinstance(transactions, BaseException):
         raise transactions
     else:
