@@ -11,10 +11,10 @@ from datetime import datetime
 
 from clients.maventa import MaventaCredentials
 from domain.identifiers import InvalidIdentifier, normalise_business_id
-from store.companies import Company, find_by_maventa_company_uuid, get_company
+from store.companies import Company, find_by_maventa_company_uuid
 from store.database import Sessions, reading
 from store.vault import get_secret
-from workflows.connection_policy import receives
+from workflows.connection_policy import imports_automatically, receives
 
 
 @dataclass(frozen=True)
@@ -42,14 +42,7 @@ class ReceivingCompany:
             return self.business_id
 
     def imports_automatically(self, received_at: datetime) -> bool:
-        """R10/R12: `now` from the moment it was chosen, `from_date` from the date on, both inclusive.
-
-        Compared in whole seconds, the precision of Maventa's timestamps (`2016-09-23T09:09:06Z`): an invoice
-        that arrived in the same second as "import now" was chosen reads as received at that second's start
-        and is imported."""
-        if not self.receives or self.import_mode == "off":
-            return False
-        return self.import_from is None or received_at >= self.import_from.replace(microsecond=0)
+        return imports_automatically(self.lifecycle_state, self.import_mode, self.import_from, received_at)
 
 
 def _receiving(row: Company | None) -> ReceivingCompany | None:
@@ -72,17 +65,6 @@ async def company_by_maventa_uuid(sessions: Sessions, maventa_company_uuid: str)
     def read() -> ReceivingCompany | None:
         with reading(sessions) as session:
             return _receiving(find_by_maventa_company_uuid(session, maventa_company_uuid))
-
-    return await asyncio.to_thread(read)
-
-
-async def company_by_id(sessions: Sessions, company_id: str) -> tuple[bool, ReceivingCompany | None]:
-    """(known at all, its receiving account if it has one) for Netvisor's company id."""
-
-    def read() -> tuple[bool, ReceivingCompany | None]:
-        with reading(sessions) as session:
-            row = get_company(session, company_id)
-            return row is not None, _receiving(row)
 
     return await asyncio.to_thread(read)
 

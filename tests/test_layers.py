@@ -32,8 +32,6 @@ ONLY_THESE: dict[tuple[str, str], frozenset[str]] = {
 
 KNOWN_EXCEPTIONS = frozenset(
     {
-        ("starters/api/received_invoices.py", "activities.inbound_companies"),
-        ("starters/api/webhooks.py", "activities.inbound_companies"),
         ("starters/inbound.py", "activities.inbound_subscription"),
     }
 )

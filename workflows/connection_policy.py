@@ -175,6 +175,20 @@ SENDING_ADVICE = {
 """What a company that cannot send sales invoices should do, by its lifecycle state (§5)."""
 
 
+def imports_automatically(
+    lifecycle_state: str, import_mode: str, import_from: datetime | None, received_at: datetime
+) -> bool:
+    """R10/R12: whether a received invoice goes to Netvisor by itself: `now` from the moment it was chosen,
+    `from_date` from the date on, both inclusive; never while the company does not receive.
+
+    Compared in whole seconds, the precision of Maventa's timestamps (`2016-09-23T09:09:06Z`): an invoice that
+    arrived in the same second as "import now" was chosen reads as received at that second's start and is
+    imported."""
+    if not receives(lifecycle_state) or import_mode == ImportMode.OFF:
+        return False
+    return import_from is None or received_at >= import_from.replace(microsecond=0)
+
+
 def sending_refusal(
     company_id: str, lifecycle_state: str | None, shown_state: str | None = None
 ) -> str | None:

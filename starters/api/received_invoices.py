@@ -15,7 +15,6 @@ from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field
 from temporalio.service import RPCError
 
-from activities.inbound_companies import ReceivingCompany, company_by_id, credentials
 from clients.maventa import (
     MAX_PER_PAGE,
     Invoice,
@@ -33,9 +32,9 @@ from starters.api.maventa import close_maventa, maventa_client
 from starters.api.store import store_sessions
 from starters.delivery_notices import DeliveryNotices
 from starters.inbound import InboxWaker
+from starters.receiving import NotReceiving, ReceivingAccount, maventa_company_of, receiving_account
 from store.database import Sessions, unit_of_work
 from store.received_invoices import QUARANTINED, get_received_invoice, in_netvisor, list_quarantined
-from workflows.connection_policy import receiving_refusal
 from workflows.inbox_models import TransferRequest
 
 router = APIRouter(
@@ -113,23 +112,13 @@ class RetryAnswer(BaseModel):
     status: str
 
 
-async def _receiving_company(sessions: Sessions, company_id: str) -> ReceivingCompany:
-    known, company = await company_by_id(sessions, company_id)
-    if not known:
+async def _receiving_company(sessions: Sessions, company_id: str) -> ReceivingAccount:
+    try:
+        return await receiving_account(sessions, company_id)
+    except NotReceiving as refused:
         raise ApiError(
-            404,
-            "unknown_company",
-            f"Company {company_id} is not known: report it with PUT /v1/companies/{{id}}.",
-        )
-    if company is None:
-        raise ApiError(
-            409,
-            "no_maventa_account",
-            f"Company {company_id} has no Maventa account yet; create the connection first.",
-        )
-    if (refusal := receiving_refusal(company_id, company.lifecycle_state)) is not None:
-        raise ApiError(409, "not_receiving", refusal)
-    return company
+            404 if refused.code == "unknown_company" else 409, refused.code, str(refused)
+        ) from None
 
 
 def _period(start: date, end: date) -> tuple[datetime, datetime]:
@@ -195,8 +184,7 @@ async def received_invoices(
     with whether each is in Netvisor already."""
     first, last = _period(start, end)
     sessions = store_sessions(request)
-    company = await _receiving_company(sessions, company_id)
-    creds = await credentials(sessions, company)
+    creds = (await _receiving_company(sessions, company_id)).credentials
     try:
         invoices, next_page = await maventa_client(request).list_invoices_page(
             creds, direction="RECEIVED", received_at_start=first, received_at_end=last, page=page
@@ -260,7 +248,7 @@ async def queue_received_invoices(
     invoice_ids = list(dict.fromkeys(body.invoice_ids))
     imported = await _imported(sessions, company_id, invoice_ids)
     candidates = [i for i in invoice_ids if i not in imported]
-    creds = await credentials(sessions, company)
+    creds = company.credentials
     try:
         known = await _known_at_maventa(maventa_client(request), creds, candidates)
     except MaventaUnavailable as error:
@@ -344,12 +332,9 @@ async def retry_quarantined_invoice(request: Request, company_id: str, invoice_i
             "not_quarantined",
             f"Invoice {invoice_id} is {found[1]}, not in quarantine: nothing to retry.",
         )
-    _, company = await company_by_id(sessions, company_id)
-    if company is None:
+    if (maventa_company := await maventa_company_of(sessions, company_id)) is None:
         raise ApiError(409, "no_maventa_account", f"Company {company_id} has no Maventa account any more.")
-    await _hand_over(
-        request, TransferRequest(maventa_company_uuid=company.maventa_company_uuid, invoice_ids=[invoice_id])
-    )
+    await _hand_over(request, TransferRequest(maventa_company_uuid=maventa_company, invoice_ids=[invoice_id]))
     return RetryAnswer(invoice_id=invoice_id, status="queued")
 
 

@@ -13,7 +13,6 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ValidationError
 
-from activities.inbound_companies import company_by_maventa_uuid
 from settings import Settings
 from starters.api.auth import maventa_webhook
 from starters.api.errors import ERROR_RESPONSES, ApiError
@@ -22,6 +21,7 @@ from starters.api.maventa import maventa_client
 from starters.api.store import store_sessions
 from starters.delivery_notices import DeliveryNotices, pass_on_delivery_notice
 from starters.inbound import InboxWaker
+from starters.receiving import knows_maventa_company
 from workflows.inbox_models import ReceivedNotice
 
 log = logging.getLogger(__name__)
@@ -98,10 +98,10 @@ async def maventa_notification(request: Request) -> Acknowledged:
         return Acknowledged(detail="not understood; ignored")
     extra = {"event": notification.event, "maventa_company_uuid": notification.company_id}
     if notification.event == INVOICE_RECEIVED:
-        company = None
-        if notification.company_id:
-            company = await company_by_maventa_uuid(store_sessions(request), notification.company_id)
-        if company is None:
+        known = notification.company_id is not None and await knows_maventa_company(
+            store_sessions(request), notification.company_id
+        )
+        if not known:
             log.warning("received invoice of an unknown company; acknowledged", extra=extra)
             return Acknowledged(detail="unknown company; ignored")
         client = await request.app.state.temporal.client()

@@ -5,7 +5,7 @@ show every state against every action at once, and that no production module kee
 """
 
 import ast
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from workflows.connection_policy import (
     decline_refusal,
     from_date_refusal,
     import_mode_refusal,
+    imports_automatically,
     link_refusal,
     receives,
     receiving_refusal,
@@ -189,3 +190,13 @@ def test_no_production_module_but_the_policy_lists_lifecycle_states() -> None:
         and (lines := _state_lists(ast.parse(path.read_text(encoding="utf-8"))))
     }
     assert copies == {}, "lists of lifecycle states outside workflows/connection_policy.py"
+
+
+def test_an_invoice_imports_by_itself_from_the_chosen_moment_in_whole_seconds() -> None:
+    chosen = datetime(2025, 3, 14, 10, 0, 0, 600_000, tzinfo=UTC)
+    same_second, second_before = chosen.replace(microsecond=0), chosen - timedelta(seconds=1)
+    assert imports_automatically("LINKED", "now", chosen, same_second)
+    assert not imports_automatically("LINKED", "now", chosen, second_before)
+    assert not imports_automatically("LINKED", "off", None, same_second)
+    assert not imports_automatically("SEND_ONLY", "now", chosen, same_second), "send-only imports nothing"
+    assert imports_automatically("CONNECTED", "now", None, second_before)
