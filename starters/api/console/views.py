@@ -13,11 +13,11 @@ from temporalio.service import RPCError
 
 from domain.pricing import MonthNotPriced
 from settings import Settings
-from starters.api.received_invoices import quarantined_invoices
 from starters.api.store import store_sessions
 from starters.api.support import support_status
 from starters.connection import UnknownCompany
 from starters.lifecycle_timeline import ACTION_NAMES, UnknownWorkflow, lifecycle_timeline
+from starters.quarantine import quarantined_invoices
 from starters.transactions import month_transactions
 from store.database import unit_of_work
 from store.ledger import billing_month
