@@ -6,7 +6,7 @@ from typing import Any
 
 from activities.inbound_import import InboundImportActivities
 from activities.inbound_queue import InboundQueueActivities
-from activities.inbound_subscription import partner_credentials
+from clients.maventa_partner import partner_credentials
 from workers.dependencies import Dependencies
 
 

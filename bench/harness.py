@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 import httpx
 from temporalio.client import Client
 
-from activities.inbound_subscription import ensure_webhook_subscription
 from devstack.ports import free_port
 from devstack.stack import DevStack
 from settings import Settings
+from starters.webhook_subscription import ensure_webhook_subscription
 from workers.client import connect_temporal
 from workers.dependencies import open_dependencies
 

@@ -13,9 +13,9 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
-from activities.inbound_subscription import ensure_webhook_subscription
 from clients.maventa import MaventaError
 from settings import Settings
+from starters.webhook_subscription import ensure_webhook_subscription
 from workers.dependencies import Dependencies
 from workflows.inbox import InboxWorkflow
 from workflows.inbox_models import (

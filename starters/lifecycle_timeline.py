@@ -31,6 +31,7 @@ ACTION_NAMES = {
     "decline": "Decline linking",
     "send_only": "Make send-only",
     "release": "Release the account",
+    "rejoin": "Rejoin: link the released account again",
 }
 """The connection workflow's updates as an agent knows them."""
 

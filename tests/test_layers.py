@@ -30,14 +30,6 @@ ONLY_THESE: dict[tuple[str, str], frozenset[str]] = {
 }
 """Where a layer reaches a higher one, the only modules it may reach there (shared process wiring)."""
 
-KNOWN_EXCEPTIONS = frozenset(
-    {
-        ("starters/inbound.py", "activities.inbound_subscription"),
-    }
-)
-"""Left to move below the starters (docs/architecture.md says why they are still here); no new one may
-come."""
-
 
 def _imports(path: Path) -> set[str]:
     found: set[str] = set()
@@ -55,8 +47,6 @@ def _forbidden(imports: set[str], layer: str, relative: str) -> list[str]:
         target = module.split(".")[0]
         if target == layer or (target not in MAY_IMPORT and target != "workers"):
             continue
-        if (relative, module) in KNOWN_EXCEPTIONS:
-            continue
         allowed = target in MAY_IMPORT[layer]
         only = ONLY_THESE.get((layer, target))
         if not allowed or (only is not None and module not in only):
@@ -72,24 +62,3 @@ def test_every_layer_imports_only_what_docs_architecture_allows() -> None:
         for problem in _forbidden(_imports(path), layer, str(path.relative_to(REPO)))
     ]
     assert problems == []
-
-
-def test_the_known_exceptions_are_still_there_until_they_move() -> None:
-    """An exception that is gone is taken off the list, so the list never hides a new one."""
-    still = {(file, module) for file, module in KNOWN_EXCEPTIONS if module in _imports(REPO / file)}
-    assert still == KNOWN_EXCEPTIONS
-
-
-def test_the_rule_catches_what_the_layers_must_not_do() -> None:
-    assert _forbidden({"store.database", "domain.banking_days"}, "workflows", "workflows/x.py") == [
-        "workflows/x.py imports store.database"
-    ]
-    assert _forbidden({"activities.sales_invoice"}, "starters", "starters/x.py") == [
-        "starters/x.py imports activities.sales_invoice"
-    ]
-    assert _forbidden({"workers.registry"}, "starters", "starters/x.py") == [
-        "starters/x.py imports workers.registry"
-    ]
-    assert _forbidden({"starters.connection"}, "activities", "activities/x.py") == [
-        "activities/x.py imports starters.connection"
-    ]

@@ -19,8 +19,8 @@ from temporalio.worker import Worker
 
 from activities.inbound_import import InboundImportActivities
 from activities.inbound_queue import InboundQueueActivities
-from activities.inbound_subscription import partner_credentials
 from clients.maventa import MaventaClient, MaventaCredentials
+from clients.maventa_partner import partner_credentials
 from clients.netvisor import NetvisorClient
 from sandbox.maventa import MaventaSandboxConfig
 from sandbox.maventa import create_app as maventa_app

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from activities.inbound_subscription import ensure_webhook_subscription
+from starters.webhook_subscription import ensure_webhook_subscription
 from store.received_invoices import IMPORTED
 from tests.reliability.checks import Figures, exactly_once, settled
 from tests.reliability.stack import WEBHOOK_SECRET, Company, Service, eventually

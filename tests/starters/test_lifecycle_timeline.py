@@ -6,12 +6,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 
 from security.converter import data_converter
 from settings import Settings
-from starters.lifecycle_timeline import EntryKind, TimelineEntry, collapsed, timeline_of
+from starters.lifecycle_timeline import ACTION_NAMES, EntryKind, TimelineEntry, collapsed, timeline_of
 from tests.histories.record import RECORDING_KEY
+from workflows.connection import ConnectionWorkflow
 
 HISTORIES = Path(__file__).parents[1] / "histories"
 CONVERTER = data_converter(Settings(secrets_key=SecretStr(RECORDING_KEY)))
@@ -67,3 +69,10 @@ def test_identical_reports_in_a_row_become_one_entry_that_counts_them() -> None:
         ("Netvisor reported the company", "B Oy", 1),
     ]
     assert told[0].at == at(2), "the latest of the repeats"
+
+
+def test_every_update_of_the_connection_workflow_has_a_name_agents_know() -> None:
+    """A new action shows in the timeline in words, not as its Python name."""
+    updates = set(workflow._Definition.must_from_class(ConnectionWorkflow).updates)
+    assert "rejoin" in updates
+    assert updates <= set(ACTION_NAMES)

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest_asyncio
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from activities.inbound_subscription import ensure_webhook_subscription
 from starters.inbound import start_receiving
+from starters.webhook_subscription import ensure_webhook_subscription
 from tests.inbound.harness import Inbound, Receiver, eventually, inbound_stack
 from workers.dependencies import Dependencies
 

@@ -1,12 +1,13 @@
 """Maventa's webhook for every company of the vendor key, subscribed once (docs/facts/maventa.md §2.9).
 
-The worker calls `ensure_webhook_subscription` at start. A subscription with the same destination and every
-event already in place is kept, so restarts add nothing; a changed secret or URL gets a new subscription.
+The worker calls `ensure_webhook_subscription` at start (`starters.inbound.start_receiving`). A subscription
+with the same destination and every event already in place is kept, so restarts add nothing; a changed secret
+or URL gets a new subscription.
 """
 
 import logging
 
-from clients.maventa import MaventaCredentials
+from clients.maventa_partner import partner_credentials
 from settings import Settings
 from workers.dependencies import Dependencies
 
@@ -14,14 +15,6 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_EVENTS = ["DOCUMENTS.INVOICE.RECEIVED", "DOCUMENTS.INVOICE.DELIVERED", "DOCUMENTS.INVOICE.FAILED"]
 VENDOR_WEBHOOK = "VENDOR_WEBHOOK"
-
-
-def partner_credentials(settings: Settings) -> MaventaCredentials:
-    """Netvisor's own Maventa account, whose token the partner queue and vendor webhooks need."""
-    return MaventaCredentials(
-        company_uuid=settings.maventa_partner_company_uuid,
-        user_api_key=settings.maventa_partner_user_api_key,
-    )
 
 
 def webhook_url(settings: Settings) -> str:
