@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from devstack.ports import worker_metrics_ports
 from devstack.secrets_key import key_file
 from settings import Settings
 
@@ -37,7 +38,13 @@ def banner(settings: Settings, data_dir: Path) -> str:
         ("UI decoding", f"sign in at {api}/support/ or {api}/codec/ui/login, see docs/support.md"),
         ("Maventa sandbox", f"http://{host}:{settings.maventa_sandbox_port}  (controls under /_sandbox/)"),
         ("Netvisor sandbox", f"http://{host}:{settings.netvisor_sandbox_port}  (controls under /_sandbox/)"),
-        ("Worker metrics", f"http://{host}:{settings.metrics_port}/metrics"),
+        *(
+            (
+                f"Worker {n + 1} metrics" if settings.workers > 1 else "Worker metrics",
+                f"http://{host}:{port}/metrics",
+            )
+            for n, port in enumerate(worker_metrics_ports(settings))
+        ),
         ("Data folder", str(data_dir)),
         ("Secrets key", _secrets_key(data_dir)),
         ("Netvisor token", _token(settings, "api_netvisor_token", "API_NETVISOR_TOKEN")),

@@ -15,11 +15,20 @@ class ChildProcess:
     """One long-running part of the stack (dev server, sandbox, API, worker)."""
 
     def __init__(
-        self, name: str, argv: Sequence[str | Path], env: dict[str, str], stop_timeout_s: float
+        self,
+        name: str,
+        argv: Sequence[str | Path],
+        env: dict[str, str],
+        stop_timeout_s: float,
+        *,
+        overrides: dict[str, str] | None = None,
     ) -> None:
+        """env is shared with the stack's other children (changes to it reach the next start); overrides are
+        this child's own variables on top, such as a second worker's metrics port."""
         self.name = name
         self.argv = [str(part) for part in argv]
         self.env = env
+        self.overrides = overrides or {}
         self.stop_timeout_s = stop_timeout_s
         self._process: asyncio.subprocess.Process | None = None
 
@@ -36,7 +45,9 @@ class ChildProcess:
     async def start(self) -> None:
         # A new session makes the child the leader of its own process group: the terminal's Ctrl-C reaches
         # only the supervisor, which then stops the children in order.
-        self._process = await asyncio.create_subprocess_exec(*self.argv, env=self.env, start_new_session=True)
+        self._process = await asyncio.create_subprocess_exec(
+            *self.argv, env=self.env | self.overrides, start_new_session=True
+        )
 
     async def wait(self) -> int:
         if self._process is None:

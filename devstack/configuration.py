@@ -37,7 +37,7 @@ MEANINGS = {
     "sandbox_delivery_seconds": "Maventa sandbox delivers sent invoices after this many seconds; "
     "0 = only by control endpoint (`make run` uses 10)",
     "sandbox_token_lifetime_s": "Lifetime of the Maventa sandbox's tokens (Maventa: 60 minutes)",
-    "metrics_port": "Port of the worker's Prometheus `/metrics`",
+    "metrics_port": "Port of the worker's Prometheus `/metrics` (the first worker's under `make run`)",
     "log_level": "Log level of every process (DEBUG, INFO, WARNING, ERROR)",
 }
 

@@ -14,8 +14,16 @@ def stack_ports(settings: Settings) -> list[tuple[str, str, int]]:
         ("API", "API_PORT", settings.api_port),
         ("Maventa sandbox", "MAVENTA_SANDBOX_PORT", settings.maventa_sandbox_port),
         ("Netvisor sandbox", "NETVISOR_SANDBOX_PORT", settings.netvisor_sandbox_port),
-        ("worker metrics", "METRICS_PORT", settings.metrics_port),
+        *(
+            (f"worker {n + 1} metrics", "METRICS_PORT", port)
+            for n, port in enumerate(worker_metrics_ports(settings))
+        ),
     ]
+
+
+def worker_metrics_ports(settings: Settings) -> list[int]:
+    """Each worker process of the stack serves its own `/metrics`: METRICS_PORT, the next one, and so on."""
+    return [settings.metrics_port + n for n in range(settings.workers)]
 
 
 def free_port(host: str = "127.0.0.1") -> int:

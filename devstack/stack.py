@@ -1,19 +1,21 @@
-"""The embedded stack: store migrations, the Temporal dev server, both sandboxes, the worker and the API.
+"""The embedded stack: store migrations, the Temporal dev server, both sandboxes, the workers and the API.
 
-Started in dependency order, each waited on until it is really ready; stopped in reverse order.
+Started in dependency order, each waited on until it is really ready; stopped in reverse order. `WORKERS`
+worker processes poll the one task queue, as a fleet would (docs/operating.md).
 """
 
 import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TypeVar
 
 from temporalio.client import Client
 
 from devstack.children import ChildProcess
 from devstack.environment import child_environment
-from devstack.ports import free_port, ports_in_use
+from devstack.ports import free_port, ports_in_use, worker_metrics_ports
 from devstack.probes import answers_http, worker_is_polling
 from devstack.temporal_server import dev_server_command, ready_client
 from settings import Settings
@@ -55,12 +57,32 @@ class DevStack:
         )
         self.maventa = python_module("Maventa sandbox", "sandbox.maventa")
         self.netvisor = python_module("Netvisor sandbox", "sandbox.netvisor")
-        self.worker = python_module("worker", "workers", settings.worker_graceful_shutdown_s + 5)
+        stop_s = settings.worker_graceful_shutdown_s + 5
+        ports = worker_metrics_ports(settings)
+        self.workers = [
+            ChildProcess(
+                "worker" if len(ports) == 1 else f"worker {n + 1}",
+                [sys.executable, "-m", "workers"],
+                env,
+                stop_s,
+                overrides={"METRICS_PORT": str(port)} if n else {},
+            )
+            for n, port in enumerate(ports)
+        ]
         self.api = python_module("API", "starters.api")
 
     @property
+    def worker(self) -> ChildProcess:
+        """The first worker process (the only one unless WORKERS is more than 1)."""
+        return self.workers[0]
+
+    @worker.setter
+    def worker(self, replacement: ChildProcess) -> None:
+        self.workers[0] = replacement
+
+    @property
     def children(self) -> tuple[ChildProcess, ...]:
-        return (self.temporal, self.ui_proxy, self.maventa, self.netvisor, self.worker, self.api)
+        return (self.temporal, self.ui_proxy, self.maventa, self.netvisor, *self.workers, self.api)
 
     async def start(self) -> None:
         clashes = ports_in_use(self.settings)
@@ -91,10 +113,14 @@ class DevStack:
             ),
         )
 
-        await self.worker.start()
+        for worker in self.workers:
+            await worker.start()
         await self.api.start()
         await asyncio.gather(
-            self._until_ready(self.worker, lambda: self._worker_polls(client)),
+            *(
+                self._until_ready(worker, partial(self._worker_polls, client, worker))
+                for worker in self.workers
+            ),
             self._until_ready(
                 self.api,
                 lambda: answers_http(f"http://{host}:{self.settings.api_port}/healthz", want_status=200),
@@ -111,7 +137,9 @@ class DevStack:
 
     async def stop(self) -> None:
         """The service's processes first, so they stop cleanly while Temporal still answers; Temporal last."""
-        await asyncio.gather(self.api.stop(), self.worker.stop(), self.ui_proxy.stop())
+        await asyncio.gather(
+            self.api.stop(), *(worker.stop() for worker in self.workers), self.ui_proxy.stop()
+        )
         await asyncio.gather(self.maventa.stop(), self.netvisor.stop())
         await self.temporal.stop()
 
@@ -122,8 +150,8 @@ class DevStack:
         if code != 0:
             raise StartupFailed(f"store migrations failed with exit code {code}; see the output above")
 
-    async def _worker_polls(self, client: Client) -> bool:
-        return await worker_is_polling(client, self.settings.temporal_task_queue, self.worker.pid)
+    async def _worker_polls(self, client: Client, worker: ChildProcess) -> bool:
+        return await worker_is_polling(client, self.settings.temporal_task_queue, worker.pid)
 
     async def _until_ready(
         self, child: ChildProcess, probe: Callable[[], Awaitable[T | None]], what: str = ""

@@ -136,6 +136,12 @@ class Settings(BaseSettings):
     )
 
     metrics_port: int = 9464
+    workers: int = Field(
+        1,
+        ge=1,
+        description="Worker processes `make run` starts on the one task queue (`make run WORKERS=2`); the "
+        "n-th serves its metrics on METRICS_PORT + n - 1",
+    )
     log_level: str = "INFO"
 
     temporal_ui_origin: str = Field(

@@ -1,5 +1,6 @@
 """`make run` as a newcomer uses it: parts come up where the table says; Ctrl-C leaves nothing behind."""
 
+import asyncio
 import os
 import signal
 import socket
@@ -12,8 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
 
 from bench.harness import free_port
+from settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 READY_LINE = "Ctrl-C stops everything"
@@ -65,8 +71,19 @@ class RunningStack:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[RunningStack]:
-    ports = {name: free_port() for name in ("temporal", "ui", "api", "maventa", "netvisor", "metrics")}
+def workers() -> int:
+    """Worker processes: `make run`'s one, unless a test parametrizes `workers` (`make run WORKERS=n`)."""
+    return 1
+
+
+@pytest.fixture
+def stack(tmp_path: Path, workers: int) -> Iterator[RunningStack]:
+    names = ("temporal", "ui", "api", "maventa", "netvisor", *(f"metrics{n}" for n in range(workers)))
+    ports = {name: free_port() for name in names}
+    # The n-th worker's metrics are on METRICS_PORT + n - 1: the first port is chosen so that all are free.
+    while not all(_port_is_free(ports["metrics0"] + n) for n in range(workers)):
+        ports["metrics0"] = free_port()
+    ports |= {f"metrics{n}": ports["metrics0"] + n for n in range(workers)}
     data_dir = tmp_path / "data"
     env = {
         **os.environ,
@@ -76,7 +93,8 @@ def stack(tmp_path: Path) -> Iterator[RunningStack]:
         "API_PORT": str(ports["api"]),
         "MAVENTA_SANDBOX_PORT": str(ports["maventa"]),
         "NETVISOR_SANDBOX_PORT": str(ports["netvisor"]),
-        "METRICS_PORT": str(ports["metrics"]),
+        "METRICS_PORT": str(ports["metrics0"]),
+        "WORKERS": str(workers),
     }
     output = tmp_path / "devstack.out"
     with output.open("wb") as sink:
@@ -97,7 +115,25 @@ def stack(tmp_path: Path) -> Iterator[RunningStack]:
             process.wait(STOP_TIMEOUT_S)
 
 
-def test_make_run_brings_everything_up_and_ctrl_c_frees_it(stack: RunningStack) -> None:
+def _polling_pids(ports: dict[str, int]) -> set[int]:
+    """Process ids of the workers polling the task queue, from their `pid@host` identities."""
+
+    async def describe() -> set[int]:
+        client = await Client.connect(f"127.0.0.1:{ports['temporal']}")
+        description = await client.workflow_service.describe_task_queue(
+            DescribeTaskQueueRequest(
+                namespace="default",
+                task_queue=TaskQueue(name=Settings().temporal_task_queue),
+                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            )
+        )
+        return {int(poller.identity.split("@")[0]) for poller in description.pollers}
+
+    return asyncio.run(describe())
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_make_run_workers_2_brings_everything_up_and_ctrl_c_frees_it(stack: RunningStack) -> None:
     ports = stack.ports
     table = stack.text()
     for where in (
@@ -106,7 +142,8 @@ def test_make_run_brings_everything_up_and_ctrl_c_frees_it(stack: RunningStack) 
         f"http://127.0.0.1:{ports['api']}/docs",
         f"http://127.0.0.1:{ports['maventa']}",
         f"http://127.0.0.1:{ports['netvisor']}",
-        f"http://127.0.0.1:{ports['metrics']}/metrics",
+        f"http://127.0.0.1:{ports['metrics0']}/metrics",
+        f"http://127.0.0.1:{ports['metrics1']}/metrics",
         str(stack.data_dir),
         "dev-support-token",
     ):
@@ -118,13 +155,17 @@ def test_make_run_brings_everything_up_and_ctrl_c_frees_it(stack: RunningStack) 
         assert http.get(f"http://127.0.0.1:{ports['ui']}/").status_code == 200
         for sandbox in ("maventa", "netvisor"):
             assert http.get(f"http://127.0.0.1:{ports[sandbox]}/openapi.json").status_code == 200
-        metrics = http.get(f"http://127.0.0.1:{ports['metrics']}/metrics")
-        assert metrics.status_code == 200
-        assert "temporal_" in metrics.text
+        for worker in ("metrics0", "metrics1"):
+            metrics = http.get(f"http://127.0.0.1:{ports[worker]}/metrics")
+            assert metrics.status_code == 200
+            assert "temporal_" in metrics.text
 
     groups = _children_of(stack.process.pid)
-    assert len(groups) == 6, "dev server, its UI's proxy, two sandboxes, worker and API"
+    assert len(groups) == 7, "dev server, its UI's proxy, two sandboxes, two workers and API"
     assert all(os.getpgid(pid) == pid for pid in groups), "each child leads its own process group"
+    workers = {pid for pid in groups if Path(f"/proc/{pid}/cmdline").read_bytes().endswith(b"-m\0workers\0")}
+    assert len(workers) == 2
+    assert _polling_pids(ports) >= workers, "both workers poll the one task queue"
 
     stack.process.send_signal(signal.SIGINT)
     assert stack.process.wait(STOP_TIMEOUT_S) == 0
