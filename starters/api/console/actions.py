@@ -5,13 +5,14 @@ so the console refuses, answers and records exactly as the API does.
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import Request
 from pydantic import SecretStr, ValidationError
 from temporalio.client import Client
 
-from starters import connection, linking
+from domain.banking_days import helsinki_date
+from starters import connection, linking, rejoin
 from starters.api.companies import answering_connection_errors
 from starters.api.errors import ApiError
 from starters.api.maventa_account import ApiKeysBody, SendOnlyBody, linking_for
@@ -19,6 +20,7 @@ from starters.api.received_invoices import retry_quarantined_invoice
 from starters.api.support import act
 from starters.api.transactions import start_billing
 from workflows.connection_models import ActionAnswer
+from workflows.connection_policy import ImportMode
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Field:
     required: bool = True
     max_length: int = 200
     default: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    """(value, what the agent reads) for a field chosen from a list."""
 
 
 @dataclass(frozen=True)
@@ -79,14 +83,7 @@ def told(answer: ActionAnswer) -> str:
 
 
 async def _link(asked: Asked) -> str:
-    try:
-        keys = ApiKeysBody(
-            company_uuid=_given(asked.values, "company_uuid") or "",
-            user_api_key=SecretStr(asked.values.get("user_api_key", "")),
-            requested_by=asked.agent_id,
-        )
-    except ValidationError as error:
-        raise _invalid(error) from None
+    keys = _keys(asked)
     with answering_connection_errors(asked.company_id):
         answer = await linking.link_with_keys(
             linking_for(asked.request, asked.client),
@@ -95,6 +92,51 @@ async def _link(asked: Asked) -> str:
             keys.offered(),
             asked.attempt,
         )
+    return told(answer)
+
+
+def _keys(asked: Asked) -> ApiKeysBody:
+    try:
+        return ApiKeysBody(
+            company_uuid=_given(asked.values, "company_uuid") or "",
+            user_api_key=SecretStr(asked.values.get("user_api_key", "")),
+            requested_by=asked.agent_id,
+        )
+    except ValidationError as error:
+        raise _invalid(error) from None
+
+
+def _import_choice(values: Mapping[str, str]) -> tuple[ImportMode, date | None]:
+    try:
+        mode = ImportMode(values.get("mode", ImportMode.OFF.value))
+        given = _given(values, "from_date")
+        return mode, date.fromisoformat(given) if given else None
+    except ValueError:
+        raise ApiError(
+            422,
+            "invalid_request",
+            "Choose the import (off, now or from a date) and give a date as YYYY-MM-DD.",
+        ) from None
+
+
+async def _rejoin(asked: Asked) -> str:
+    keys = _keys(asked)
+    mode, from_date = _import_choice(asked.values)
+    with answering_connection_errors(asked.company_id):
+        try:
+            answer = await rejoin.rejoin(
+                linking_for(asked.request, asked.client),
+                connection.ConnectionOptions.from_settings(asked.request.app.state.settings),
+                asked.company_id,
+                asked.agent_id,
+                keys.offered(),
+                mode,
+                from_date,
+                helsinki_date(asked.now),
+                asked.attempt,
+            )
+        except rejoin.NoCompanyReport as missing:
+            raise ApiError(422, "company_report_needed", str(missing)) from None
     return told(answer)
 
 
@@ -192,6 +234,33 @@ ACTIONS: tuple[Action, ...] = (
         ),
         run=_release,
         danger=True,
+    ),
+    Action(
+        slug="rejoin",
+        title="Rejoin: link the released account again",
+        confirm="Check the keys and rejoin",
+        happens=(
+            "Only for a RELEASED company that is back in Netvisor with the Maventa account it took with it.",
+            "The keys are checked with Maventa first and must be the account of the business id the company "
+            "left with; wrong keys change nothing.",
+            "The company's workflow starts again, LINKED to that account, and the import starts as chosen "
+            "here (off until the customer chooses, now, or from a date that is not in the future).",
+        ),
+        run=_rejoin,
+        fields=(
+            *KEY_FIELDS,
+            Field(
+                "mode",
+                "Import of received invoices",
+                choices=(
+                    (ImportMode.OFF.value, "Off: the customer chooses later"),
+                    (ImportMode.NOW.value, "From now on"),
+                    (ImportMode.FROM_DATE.value, "From the date below"),
+                ),
+                default=ImportMode.OFF.value,
+            ),
+            Field("from_date", "Import from (YYYY-MM-DD, only with a date)", kind="date", required=False),
+        ),
     ),
     Action(
         slug="retry",

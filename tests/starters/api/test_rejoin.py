@@ -1,12 +1,15 @@
 """§3.2 through the HTTP API, with the real worker, sandboxes and dev server: a released company comes
 back and its Maventa account is linked again, the keys checked with Maventa first, the import as in R12."""
 
-from datetime import timedelta
+import html
+import re
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from domain.banking_days import helsinki_date
+from domain.banking_days import HELSINKI, helsinki_date
 from tests.clock import wall_clock
 from tests.starters.api.test_exceptions import (
     AGENT,
@@ -16,6 +19,8 @@ from tests.starters.api.test_exceptions import (
     view_of,
 )
 from tests.starters.test_connection_end_to_end import NETVISOR, SUPPORT, company, running_stack
+
+SUPPORT_TOKEN = SUPPORT["Authorization"].removeprefix("Bearer ")
 
 
 async def test_a_released_company_rejoins_with_its_own_keys_and_chosen_import(
@@ -53,6 +58,10 @@ async def test_a_released_company_rejoins_with_its_own_keys_and_chosen_import(
         at_maventa = await sandbox_account(stack, bid)
         reported = await stack.api.put(f"/v1/companies/{company_id}", json=company(bid), headers=NETVISOR)
         released_again = await stack.api.post(f"{support}/release", headers=AGENT)
+        from_day = helsinki_date(wall_clock()) - timedelta(days=3)
+        async with httpx.AsyncClient(base_url=str(stack.api.base_url), timeout=30) as browser:
+            by_console = await rejoined_in_the_console(browser, company_id, keys, from_day)
+        view_after_console = (await view_of(stack, company_id)).json()
 
     assert refusals["not released"].status_code == 409
     assert (
@@ -76,3 +85,43 @@ async def test_a_released_company_rejoins_with_its_own_keys_and_chosen_import(
     assert at_maventa["vendor_linked"] is True
     assert reported.status_code == 202, "Netvisor's reports reach the company's new run"
     assert released_again.status_code == 200 and released_again.json()["state"] == "RELEASED"
+
+    assert "LINKED" in by_console and "back in Netvisor" in by_console
+    assert view_after_console["state"] == "LINKED" and view_after_console["import_mode"] == "from_date"
+    first_moment = datetime.combine(from_day, time(0), tzinfo=HELSINKI)
+    assert datetime.fromisoformat(view_after_console["import_from"]) == first_moment
+    assert view_after_console["recent_actions"][0]["requested_by"] == "console.agent"
+
+
+def form_value(page: httpx.Response, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page.text)
+    assert found is not None, f"no {name} in the form"
+    return found.group(1)
+
+
+async def rejoined_in_the_console(
+    browser: httpx.AsyncClient, company_id: str, keys: dict[str, str], from_day: date
+) -> str:
+    """An agent signs in, opens the rejoin confirmation, types the keys and a date, and confirms; the page
+    the console shows next says what the service answered."""
+    login = await browser.get("/support/login")
+    await browser.post(
+        "/support/login",
+        data={"csrf": form_value(login, "csrf"), "agent": "console.agent", "token": SUPPORT_TOKEN},
+    )
+    target = f"/support/companies/{company_id}/rejoin"
+    confirm = await browser.get(target)
+    assert confirm.status_code == 200 and 'name="mode"' in confirm.text, confirm.text
+    done = await browser.post(
+        target,
+        data={
+            "csrf": form_value(confirm, "csrf"),
+            "attempt": form_value(confirm, "attempt"),
+            **keys,
+            "mode": "from_date",
+            "from_date": from_day.isoformat(),
+        },
+        follow_redirects=True,
+    )
+    assert done.status_code == 200, done.text
+    return html.unescape(done.text)
