@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import time
 import traceback
+from collections.abc import Sequence
 
 from bench.actions import total
 from bench.companies import Company, connected
@@ -25,6 +26,10 @@ from bench.stack import Running, running_stack
 
 BURST = 100
 SHARING_COMPANIES = 10_000
+MEMORY_CHECKPOINTS = (1_000, 10_000, 50_000)
+"""Where the memory figure is read on the way up to `--live` companies."""
+FLAT_FROM = 10_000
+WORKER_RSS_GOAL_MB = 300
 
 
 def _idle(report: Report, companies: int) -> None:
@@ -81,12 +86,14 @@ async def _founding_only(report: Report, founding_companies: int, aim: float) ->
         await _founding(report, running, founding_companies, aim)
 
 
-async def _memory_only(report: Report, live_workflows: int) -> None:
+async def _memory_only(report: Report, live_workflows: int, checkpoints: Sequence[int]) -> None:
     async with running_stack() as running:
-        await _memory(report, running, live_workflows)
+        await _memory(report, running, live_workflows, checkpoints)
 
 
-async def _real_path(report: Report, full: bool, founding_companies: int, live_workflows: int) -> None:
+async def _real_path(
+    report: Report, full: bool, founding_companies: int, live_workflows: int, checkpoints: Sequence[int]
+) -> None:
     async with running_stack() as running:
         company = await connected(running)
         inbound = await _inbound(report, running, company)
@@ -94,7 +101,7 @@ async def _real_path(report: Report, full: bool, founding_companies: int, live_w
         if full:
             await _latency(report, running, company, inbound)
             await _founding(report, running, founding_companies)
-            await _memory(report, running, live_workflows)
+            await _memory(report, running, live_workflows, checkpoints)
 
 
 async def _inbound(report: Report, running: Running, company: Company) -> InboundResult | None:
@@ -192,43 +199,61 @@ async def _founding(report: Report, running: Running, companies: int, aim: float
     )
 
 
-async def _memory(report: Report, running: Running, workflows: int) -> None:
-    result = await measure_memory(running, workflows)
+async def _memory(
+    report: Report, running: Running, workflows: int, checkpoints: Sequence[int] = MEMORY_CHECKPOINTS
+) -> None:
+    result = await measure_memory(running, workflows, checkpoints=checkpoints)
     report.figures |= {
         "live_workflows": workflows,
         "worker_rss_mb": round(result.worker_after_mb, 1),
         "worker_peak_rss_mb": round(result.worker_peak_mb, 1),
         "server_rss_mb": round(result.server_after_mb, 1),
+        "memory_checkpoints": [
+            {
+                "workflows": c.workflows,
+                "worker_rss_mb": round(c.worker_mb, 1),
+                "worker_peak_rss_mb": round(c.worker_peak_mb, 1),
+                "server_rss_mb": round(c.server_mb, 1),
+                "server_disk_mb": round(c.server_disk_mb, 1),
+                "load": round(c.load, 1),
+            }
+            for c in result.checkpoints
+        ],
     }
-    report.add(
-        Row(
-            f"worker RSS, {workflows} live companies",
-            f"{result.worker_after_mb:.0f} MB",
-            f"{result.worker_before_mb:.0f} MB before",
-            f"{result.worker_after_mb / result.worker_before_mb:.2f}",
-            "<= 500 MB",
-            result.worker_after_mb <= 500,
+    for checkpoint in result.checkpoints:
+        report.add(
+            Row(
+                f"worker RSS, {checkpoint.workflows} live companies (load {checkpoint.load:.1f})",
+                f"{checkpoint.worker_mb:.0f} MB (peak {checkpoint.worker_peak_mb:.0f})",
+                f"{result.worker_before_mb:.0f} MB before",
+                f"{checkpoint.worker_mb / result.worker_before_mb:.2f}",
+                f"<= {WORKER_RSS_GOAL_MB} MB",
+                checkpoint.worker_mb <= WORKER_RSS_GOAL_MB,
+            )
         )
-    )
-    report.add(
-        Row(
-            "worker peak RSS (VmHWM) while they started",
-            f"{result.worker_peak_mb:.0f} MB",
-            f"{result.worker_before_mb:.0f} MB before",
-            f"{result.worker_peak_mb / result.worker_before_mb:.2f}",
-            "<= 500 MB",
-            result.worker_peak_mb <= 500,
+        report.add(
+            Row(
+                f"dev server, {checkpoint.workflows} live companies",
+                f"{checkpoint.server_mb:.0f} MB RSS, {checkpoint.server_disk_mb:.0f} MB on disk",
+                f"{result.server_before_mb:.0f} MB RSS before",
+                f"{checkpoint.server_mb / result.server_before_mb:.2f}",
+            )
         )
-    )
-    report.add(
-        Row(
-            f"dev-server RSS, {workflows} live companies",
-            f"{result.server_after_mb:.0f} MB",
-            f"{result.server_before_mb:.0f} MB before",
-            f"{result.server_after_mb / result.server_before_mb:.2f}",
+    settled = [c for c in result.checkpoints if c.workflows >= FLAT_FROM]
+    if len(settled) >= 2:
+        growth = settled[-1].worker_mb / settled[0].worker_mb
+        report.figures["worker_rss_growth_from_10k"] = round(growth, 3)
+        report.add(
+            Row(
+                f"worker RSS, {settled[-1].workflows} against {settled[0].workflows} live companies",
+                f"{settled[-1].worker_mb:.0f} MB",
+                f"{settled[0].worker_mb:.0f} MB",
+                f"{growth:.2f}",
+                "flat (<= 1.05)",
+                growth <= 1.05,
+            )
         )
-    )
-    report.notes.append(f"memory: {workflows} workflows started in {result.start_s:.0f} s")
+    report.notes.append(f"memory: {workflows} workflows started and settled in {result.start_s:.0f} s")
 
 
 def main() -> None:
@@ -238,7 +263,12 @@ def main() -> None:
         "--companies", type=int, default=SHARING_COMPANIES, help="companies sharing the sweep"
     )
     parser.add_argument("--founding", type=int, default=1000, help="companies in the founding burst")
-    parser.add_argument("--live", type=int, default=10_000, help="live workflows for the memory figure")
+    parser.add_argument("--live", type=int, default=50_000, help="live workflows for the memory figure")
+    parser.add_argument(
+        "--live-checkpoints",
+        default=",".join(str(n) for n in MEMORY_CHECKPOINTS),
+        help="comma-separated counts on the way up to --live where memory is also read",
+    )
     parser.add_argument(
         "--founding-only", action="store_true", help="only the founding burst (its own stack, a few minutes)"
     )
@@ -249,20 +279,21 @@ def main() -> None:
         "--founding-aim", type=float, default=AIM, help="request budget as a fraction of Maventa's limit"
     )
     args = parser.parse_args()
+    checkpoints = [int(n) for n in args.live_checkpoints.split(",") if n.strip()]
     report = Report()
     started = time.perf_counter()
     if args.founding_only or args.memory_only:
         if args.founding_only:
             asyncio.run(_founding_only(report, args.founding, args.founding_aim))
         if args.memory_only:
-            asyncio.run(_memory_only(report, args.live))
+            asyncio.run(_memory_only(report, args.live, checkpoints))
         report.notes.append(f"took {time.perf_counter() - started:.0f} s")
         report.print()
         return
     _parsing(report)
     _idle(report, args.companies)
     try:
-        asyncio.run(_real_path(report, not args.quick, args.founding, args.live))
+        asyncio.run(_real_path(report, not args.quick, args.founding, args.live, checkpoints))
     except Exception as error:
         traceback.print_exc()
         report.notes.append(f"the real stack stopped early: {type(error).__name__}: {error}")

@@ -2,12 +2,17 @@
 
 The workflows are the real connection workflow, started straight into CONNECTED with the state it would
 carry across continue-as-new (and its search attributes and projection already as it would publish them), so
-each costs one workflow task and then waits with no timer, as an idle company does. Memory is VmRSS.
+each costs one workflow task and then waits with no timer, as an idle company does. Memory is VmRSS, read
+at each checkpoint on the way up (e.g. 1,000, 10,000 and 50,000) once the workflows started so far have
+settled, so one run shows whether the worker's memory stays flat while the companies grow; the dev server's
+disk is the size of its SQLite files there.
 """
 
 import asyncio
+import os
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +46,16 @@ SETTLE_PER_WORKFLOW_S = 0.1
 
 
 @dataclass(frozen=True)
+class Checkpoint:
+    workflows: int
+    worker_mb: float
+    worker_peak_mb: float
+    server_mb: float
+    server_disk_mb: float
+    load: float
+
+
+@dataclass(frozen=True)
 class MemoryResult:
     workflows: int
     start_s: float
@@ -49,6 +64,7 @@ class MemoryResult:
     worker_peak_mb: float
     server_before_mb: float
     server_after_mb: float
+    checkpoints: tuple[Checkpoint, ...] = ()
 
 
 def connected_input(company_id: str, now: datetime) -> tuple[ConnectionInput, TypedSearchAttributes]:
@@ -117,16 +133,38 @@ async def _settled(running: Running, workflow_ids: list[str], within_s: float = 
             await asyncio.sleep(0.2)
 
 
-async def measure_memory(running: Running, workflows: int, parallel: int = 32) -> MemoryResult:
+def server_disk_mb(running: Running) -> float:
+    """The dev server's SQLite database with its WAL, in MB."""
+    files = running.devstack.data_dir.glob("temporal.db*")
+    return sum(f.stat().st_size for f in files) / 1024 / 1024
+
+
+async def _checkpoint(running: Running, ids: list[str]) -> Checkpoint:
+    await _settled(running, ids[-20:], within_s=max(300.0, len(ids) * SETTLE_PER_WORKFLOW_S))
+    await asyncio.sleep(SETTLE_S)
+    return Checkpoint(
+        workflows=len(ids),
+        worker_mb=rss_mb(running.worker_pid),
+        worker_peak_mb=rss_mb(running.worker_pid, "VmHWM"),
+        server_mb=rss_mb(running.temporal_pid),
+        server_disk_mb=server_disk_mb(running),
+        load=os.getloadavg()[0],
+    )
+
+
+async def measure_memory(
+    running: Running, workflows: int, parallel: int = 32, checkpoints: Sequence[int] = ()
+) -> MemoryResult:
     worker_before = rss_mb(running.worker_pid)
     server_before = rss_mb(running.temporal_pid)
     gate = asyncio.Semaphore(parallel)
     now = datetime.now(UTC)
     run = uuid.uuid4().hex[:6]
     ids: list[str] = []
+    readings: list[Checkpoint] = []
 
     async def start(n: int) -> None:
-        company_id = f"mem-{run}-{n:05d}"
+        company_id = f"mem-{run}-{n:06d}"
         arg, attributes = connected_input(company_id, now)
         async with gate:
             for _ in range(5):
@@ -144,10 +182,13 @@ async def measure_memory(running: Running, workflows: int, parallel: int = 32) -
         ids.append(workflow_id(company_id))
 
     started = time.perf_counter()
-    await asyncio.gather(*(start(n) for n in range(workflows)))
+    steps = sorted({n for n in checkpoints if 0 < n < workflows} | {workflows})
+    first = 0
+    for step in steps:
+        await asyncio.gather(*(start(n) for n in range(first, step)))
+        first = step
+        readings.append(await _checkpoint(running, ids))
     start_s = time.perf_counter() - started
-    await _settled(running, ids[-20:], within_s=max(300.0, workflows * SETTLE_PER_WORKFLOW_S))
-    await asyncio.sleep(SETTLE_S)
     return MemoryResult(
         workflows=workflows,
         start_s=start_s,
@@ -156,4 +197,5 @@ async def measure_memory(running: Running, workflows: int, parallel: int = 32) -
         worker_peak_mb=rss_mb(running.worker_pid, "VmHWM"),
         server_before_mb=server_before,
         server_after_mb=rss_mb(running.temporal_pid),
+        checkpoints=tuple(readings),
     )

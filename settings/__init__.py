@@ -171,7 +171,9 @@ class Settings(BaseSettings):
     )
 
     worker_max_cached_workflows: int = Field(
-        1000, description="Workflows the worker keeps in memory; evicted ones replay on their next task"
+        500,
+        description="Workflows the worker keeps in memory (about 0.2 MB each); evicted ones replay their "
+        "history on their next task",
     )
     worker_max_concurrent_workflow_tasks: int = Field(100, description="Workflow task slots per worker")
     worker_max_concurrent_activities: int = Field(100, description="Activity slots per worker")
