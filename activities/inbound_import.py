@@ -24,6 +24,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.document_reading import read_received_document
 from activities.inbound_companies import ReceivingCompany, company_by_maventa_uuid, credentials
+from activities.inbound_lookahead import Lookahead
 from activities.inbound_mapping import ReceivedFile, channel_of, purchase_invoice
 from clients.maventa import (
     Invoice,
@@ -74,6 +75,16 @@ class Deferred(Exception):
 
 class CompanyBlocked(Exception):
     """Maventa or Netvisor refuses the company itself; its invoices wait in the queue for a fix."""
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """Maventa's side of an invoice: the invoice, and its import made ready when it is to be imported now (or
+    why it cannot be made); None outside the import mode."""
+
+    invoice: Invoice
+    received_at: datetime
+    prepared: PurchaseInvoiceImport | str | None
 
 
 @dataclass
@@ -147,7 +158,7 @@ class InboundImportActivities:
         return outcome
 
     async def _company(self, work: CompanyInvoices, progress: Progress) -> _CompanyResult:
-        async with self._slots:
+        async with self._slots, Lookahead[_Fetched | None]() as ahead:
             outcome = ImportOutcome()
             company = await company_by_maventa_uuid(self._sessions, work.maventa_company_uuid)
             if company is None:
@@ -158,11 +169,15 @@ class InboundImportActivities:
                 return _CompanyResult(outcome)
             creds = await credentials(self._sessions, company)
             todo = [(i, True) for i in work.requested] + [(i, False) for i in work.queued]
+            ahead.plan(
+                [i for i, _ in todo if i not in progress.done],
+                lambda i: self._fetch(company, creds, i, requested=i in work.requested),
+            )
             for position, (invoice_id, requested) in enumerate(todo):
                 if invoice_id in progress.done:
                     continue
                 try:
-                    result = await self._invoice(company, creds, invoice_id, requested=requested)
+                    result = await self._invoice(company, creds, invoice_id, ahead, requested=requested)
                 except Deferred as wait:
                     outcome.deferred += len(todo) - position
                     log.info(
@@ -186,7 +201,13 @@ class InboundImportActivities:
             return _CompanyResult(outcome)
 
     async def _invoice(
-        self, company: ReceivingCompany, creds: MaventaCredentials, invoice_id: str, *, requested: bool
+        self,
+        company: ReceivingCompany,
+        creds: MaventaCredentials,
+        invoice_id: str,
+        ahead: Lookahead[_Fetched | None],
+        *,
+        requested: bool,
     ) -> Result:
         row = await self._ledger_row(invoice_id)
         if row is not None and row.status == IMPORTED:
@@ -197,18 +218,15 @@ class InboundImportActivities:
             return "skipped"
         if row is not None and row.status == IMPORTING and row.attempts > 0:
             self._wait_until_netvisor_can_tell(row)
-        invoice = await self._get_invoice(creds, invoice_id)
-        if invoice is None:
+        fetched = await ahead.take(invoice_id)
+        if fetched is None:
             return "skipped"
-        received_at = invoice.received_at or datetime.now(UTC)
-        if not company.receives:
+        invoice, received_at, prepared = fetched.invoice, fetched.received_at, fetched.prepared
+        if prepared is None:
+            # Left for a manual transfer; one asked for by hand stays in Maventa's queue as it was.
             if not requested:
                 await self._acknowledge(creds, invoice_id)
             return "outside_import_mode"
-        if not requested and not company.imports_automatically(received_at):
-            await self._acknowledge(creds, invoice_id)
-            return "outside_import_mode"
-        prepared = await self._prepare(creds, invoice)
         row = await self._begin(company, invoice, received_at, release=requested)
         if row.status != IMPORTING:
             await self._acknowledge(creds, invoice_id)
@@ -224,6 +242,17 @@ class InboundImportActivities:
         await self._record_imported(invoice_id, netvisor_key)
         await self._acknowledge(creds, invoice_id)
         return "imported"
+
+    async def _fetch(
+        self, company: ReceivingCompany, creds: MaventaCredentials, invoice_id: str, *, requested: bool
+    ) -> _Fetched | None:
+        """Only Maventa's reads, so they can run before the invoice's turn (inbound_lookahead.py)."""
+        invoice = await self._get_invoice(creds, invoice_id)
+        if invoice is None:
+            return None
+        received_at = invoice.received_at or datetime.now(UTC)
+        now = company.receives and (requested or company.imports_automatically(received_at))
+        return _Fetched(invoice, received_at, await self._prepare(creds, invoice) if now else None)
 
     def _wait_until_netvisor_can_tell(self, row: ReceivedInvoice) -> None:
         """An earlier attempt may have reached Netvisor: look only once Netvisor's list can show it."""
