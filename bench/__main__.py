@@ -2,8 +2,9 @@
 
 Quick (`make bench-quick`): documents parsed per second on the public corpus, the idle month (time-skipped)
 and bursts of invoices through the real stack.
-Full (`make bench`) adds the steady-rate latency, the month-start founding burst under Maventa's rate limit
-and memory with many live companies. The last line printed is one JSON object of every figure.
+Full (`make bench`) adds the steady-rate latency, the month-start founding burst under Maventa's rate limit,
+memory with many live companies, and recovery (a lost worker, Netvisor's partial faults, one vs two
+workers). The last line printed is one JSON object of every figure.
 """
 
 import argparse
@@ -21,6 +22,7 @@ from bench.latency import measure_latency
 from bench.memory import measure_memory
 from bench.outbound import measure_outbound
 from bench.parsing import measure_parsing
+from bench.recovery import measure_recovery, report_recovery
 from bench.report import Report, Row
 from bench.stack import Running, running_stack
 
@@ -84,6 +86,16 @@ def _parsing(report: Report) -> None:
 async def _founding_only(report: Report, founding_companies: int, aim: float) -> None:
     async with running_stack() as running:
         await _founding(report, running, founding_companies, aim)
+
+
+async def _recovery(report: Report, scaling_invoices: int) -> None:
+    """On a stack of its own with two worker processes (`make run WORKERS=2`)."""
+    try:
+        async with running_stack(WORKERS="2") as running:
+            report_recovery(report, await measure_recovery(running, scaling_invoices))
+    except Exception as error:
+        report.missing(["recovery_after_lost_worker_s", "partial_faults_known_worst_s"], f"{error!r}")
+        traceback.print_exc()
 
 
 async def _memory_only(report: Report, live_workflows: int, checkpoints: Sequence[int]) -> None:
@@ -276,13 +288,23 @@ def main() -> None:
         "--memory-only", action="store_true", help="only the live-companies memory figure (its own stack)"
     )
     parser.add_argument(
+        "--recovery-only",
+        action="store_true",
+        help="only recovery after a lost worker, under Netvisor's partial faults, and one vs two workers",
+    )
+    parser.add_argument(
+        "--scaling", type=int, default=1000, help="invoices in the one-vs-two-workers burst (0: skip it)"
+    )
+    parser.add_argument(
         "--founding-aim", type=float, default=AIM, help="request budget as a fraction of Maventa's limit"
     )
     args = parser.parse_args()
     checkpoints = [int(n) for n in args.live_checkpoints.split(",") if n.strip()]
     report = Report()
     started = time.perf_counter()
-    if args.founding_only or args.memory_only:
+    if args.founding_only or args.memory_only or args.recovery_only:
+        if args.recovery_only:
+            asyncio.run(_recovery(report, args.scaling))
         if args.founding_only:
             asyncio.run(_founding_only(report, args.founding, args.founding_aim))
         if args.memory_only:
@@ -299,6 +321,8 @@ def main() -> None:
         report.notes.append(f"the real stack stopped early: {type(error).__name__}: {error}")
         for key in ("actions_per_imported_invoice", "import_ratio_vs_raw", "actions_per_sent_invoice"):
             report.figures.setdefault(key, None)
+    if not args.quick:
+        asyncio.run(_recovery(report, args.scaling))
     report.notes.append(f"took {time.perf_counter() - started:.0f} s")
     report.print()
 

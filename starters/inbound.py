@@ -35,6 +35,7 @@ __all__ = [
     "start_receiving",
     "transfer",
     "wake",
+    "wake_after_start",
 ]
 
 
@@ -84,6 +85,16 @@ async def wake(client: Client, settings: Settings, notice: ReceivedNotice) -> No
         start_signal_args=[notice],
         static_summary="Received invoices of every company into Netvisor",
     )
+
+
+async def wake_after_start(client: Client, settings: Settings) -> None:
+    """An API process that starts wakes the sweep once: Maventa's notices that came while no API answered, and
+    the trailing wake-up a killed API process still held (InboxWaker), are not sent again, and their invoices
+    would otherwise wait for the backstop. A sweep that cannot be reached now is woken by the next notice."""
+    try:
+        await wake(client, settings, ReceivedNotice())
+    except Exception as error:
+        log.warning("inbox not woken at start", extra={"error_type": type(error).__name__})
 
 
 async def transfer(client: Client, settings: Settings, request: TransferRequest) -> None:

@@ -33,7 +33,9 @@ from starters.api.access_log import AccessLogMiddleware
 from starters.api.console import pages as console
 from starters.api.errors import install_error_handlers
 from starters.api.gate import RequestGate
+from starters.api.store import answer_store_unavailable
 from starters.api.temporal import TemporalConnection, TemporalUnavailable
+from starters.inbound import wake_after_start
 from starters.transactions import price_list_at_start
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -85,7 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The API serves even while Temporal is down: /healthz says 503 and the client connects later.
         with suppress(TemporalUnavailable):
-            await app.state.temporal.client()
+            await wake_after_start(await app.state.temporal.client(), settings)
         yield
         await received_invoices.close_clients(app)
 
@@ -106,6 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.codec = EncryptionCodec.from_settings(settings)
     app.state.price_list = price_list_at_start(settings)
     install_error_handlers(app)
+    answer_store_unavailable(app)
     for router in ROUTERS:
         app.include_router(router)
     # The last added runs first: request id and access log, CORS (preflights answered there), the gate.
