@@ -65,13 +65,15 @@ async def start_inbox(client: Client, settings: Settings, options: InboxOptions 
 
 
 async def start_receiving(client: Client, dependencies: Dependencies) -> None:
-    """At worker start: Maventa's webhook subscribed (idempotent) and the sweep running. A Maventa that cannot
-    be reached now only delays the webhook: the sweep's backstop imports in the meantime."""
+    """At worker start: Maventa's webhook subscribed (idempotent) and the sweep running and reading the queue
+    at once, since notices sent while no worker ran (or the API was down) are gone; a fleet starting together
+    costs one round or two, as any burst of notices does. A Maventa that cannot be reached now only delays
+    the webhook: the sweep's rounds import in the meantime."""
     try:
         await ensure_webhook_subscription(dependencies, dependencies.settings)
     except MaventaError as error:
         log.warning("Maventa webhook not subscribed yet", extra={"error": error.message})
-    await start_inbox(client, dependencies.settings)
+    await wake(client, dependencies.settings, ReceivedNotice())
 
 
 async def wake(client: Client, settings: Settings, notice: ReceivedNotice) -> None:

@@ -2,14 +2,16 @@
 
 One workflow reads Maventa's partner-wide queue of received-invoice events, so discovery costs the same for
 100,000 idle companies as for one. A round runs when Maventa's webhook says something arrived, when someone
-asks for invoices by hand, or when the backstop timer fires; notices that arrive during a round make one more
-round, not one each. A round packs the companies that have invoices into import activities; a company is
-always in exactly one of them and rounds never overlap, so Netvisor sees one request at a time per company.
-docs/inbound.md explains the costs.
+asks for invoices by hand, when invoices a round left waiting can be tried again (each has its earliest retry
+time; workflows/inbox_schedule.py), or when the backstop timer fires, which is there for webhooks lost while
+everything runs; notices that arrive during a round make one more round, not one each. A round packs the
+companies that have invoices into import activities; a company is always in exactly one of them and rounds
+never overlap, so Netvisor sees one request at a time per company. docs/inbound.md explains the costs.
 """
 
 import asyncio
-from datetime import timedelta
+import contextlib
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -28,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         ReceivedNotice,
         TransferRequest,
     )
+    from workflows.inbox_schedule import longest_pause, next_retry
 
 READ_TIMEOUT = timedelta(minutes=5)
 READ_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
@@ -62,7 +65,7 @@ class InboxWorkflow:
     async def run(self, state: InboxState) -> None:
         backstop = self._backstop()
         while True:
-            await workflow.wait_condition(lambda: self._state.wake or self._backstop_due)
+            await self._round_due()
             if self._backstop_due:
                 backstop = self._backstop()
             self._state.wake = False
@@ -88,6 +91,22 @@ class InboxWorkflow:
     @workflow.query
     def status(self) -> InboxState:
         return self._state
+
+    async def _round_due(self) -> None:
+        """Until a notice, a request, the backstop, or the moment invoices left waiting can be tried again."""
+        retry_at = self._state.retry_at
+        if retry_at is None:
+            await workflow.wait_condition(lambda: self._state.wake or self._backstop_due)
+            return
+        wait = retry_at - workflow.now()
+        if wait <= timedelta(0):
+            return
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self._state.wake or self._backstop_due,
+                timeout=wait,
+                timeout_summary="retry waiting received invoices",
+            )
 
     def _backstop(self) -> asyncio.Task[None]:
         """One timer per backstop period, not one per round: a busy sweep costs no extra timers."""
@@ -116,21 +135,36 @@ class InboxWorkflow:
             )
         except ActivityError as error:
             workflow.logger.warning("the received-invoice queue could not be read: %s", error.cause)
-            snapshot = QueueSnapshot()
+            snapshot, gave_up = QueueSnapshot(), True
+        else:
+            gave_up = False
         self._state.rounds += 1
         companies = _with_requested(snapshot.companies, requested)
-        if not companies:
-            return
         batches = pack(companies, options.invoices_per_activity)
         results = await asyncio.gather(*(self._import(batch) for batch in batches), return_exceptions=True)
+        retry_times: list[datetime] = []
+        progressed = False
         for batch, result in zip(batches, results, strict=True):
             if isinstance(result, ImportOutcome):
                 self._state.totals = self._state.totals.add(result)
+                progressed = progressed or result.settled > 0
+                if result.retry_at is not None:
+                    retry_times.append(result.retry_at)
+                self._keep_requested(batch, {w.invoice_id for w in result.waiting})
             elif isinstance(result, ActivityError):
                 workflow.logger.warning("an import batch gave up for this round: %s", result.cause)
+                gave_up = True
                 self._keep_requested(batch)
             elif isinstance(result, BaseException):
                 raise result
+        self._state.retry_at, self._state.fruitless_rounds = next_retry(
+            workflow.now(),
+            options,
+            retry_times=retry_times,
+            gave_up=gave_up,
+            progressed=progressed,
+            fruitless_rounds=self._state.fruitless_rounds,
+        )
         if snapshot.more:
             self._state.wake = True
 
@@ -146,20 +180,20 @@ class InboxWorkflow:
             retry_policy=RetryPolicy(
                 initial_interval=options.import_retry_first,
                 backoff_coefficient=2.0,
-                maximum_interval=max(
-                    options.import_retry_first, min(options.backstop_every, options.import_retry_first * 10)
-                ),
+                maximum_interval=longest_pause(options),
                 maximum_attempts=options.import_attempts,
             ),
             summary=f"import {invoices} received invoices of {len(companies)} companies",
         )
 
-    def _keep_requested(self, batch: list[CompanyInvoices]) -> None:
-        """Invoices asked for by hand are not in Maventa's queue any more: keep them for a later round."""
+    def _keep_requested(self, batch: list[CompanyInvoices], only: set[str] | None = None) -> None:
+        """Invoices asked for by hand are not in Maventa's queue any more: keep them for a later round (all of
+        them, or `only` those left waiting)."""
         for company in batch:
-            if company.requested:
+            kept = [i for i in company.requested if only is None or i in only]
+            if kept:
                 waiting = self._state.requested.setdefault(company.maventa_company_uuid, [])
-                waiting.extend(i for i in company.requested if i not in waiting)
+                waiting.extend(i for i in kept if i not in waiting)
 
     def _details(self) -> str:
         totals = self._state.totals

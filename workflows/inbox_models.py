@@ -1,6 +1,6 @@
 """What the inbox sweep and its activities exchange: ids and counts only, never documents or keys."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -84,6 +84,15 @@ class ImportBatch(BaseModel):
     companies: list[CompanyInvoices]
 
 
+class WaitingInvoice(BaseModel):
+    """An invoice a round left for later, and the earliest moment trying it again can help."""
+
+    maventa_company_uuid: str
+    invoice_id: str
+    retry_at: datetime
+    reason: str
+
+
 class ImportOutcome(BaseModel):
     """What a batch did, by invoice; every count is of invoices."""
 
@@ -91,11 +100,23 @@ class ImportOutcome(BaseModel):
     already_in_netvisor: int = 0
     outside_import_mode: int = 0
     quarantined: int = 0
-    deferred: int = Field(
-        0, description="Left for a later attempt; only a failed attempt's message counts them"
+    deferred: int = Field(0, description="Left for a later round (each in `waiting` of its round's outcome)")
+    waiting: list[WaitingInvoice] = Field(
+        default_factory=list, description="This batch's deferred invoices; totals keep only their count"
     )
 
+    @property
+    def settled(self) -> int:
+        """Invoices this outcome finished with, whichever way."""
+        return self.imported + self.already_in_netvisor + self.outside_import_mode + self.quarantined
+
+    @property
+    def retry_at(self) -> datetime | None:
+        """When the first waiting invoice can be tried again; None when nothing waits."""
+        return min((w.retry_at for w in self.waiting), default=None)
+
     def add(self, other: "ImportOutcome") -> "ImportOutcome":
+        """The counts summed; the waiting invoices are the round's own, not carried into totals."""
         return ImportOutcome(
             imported=self.imported + other.imported,
             already_in_netvisor=self.already_in_netvisor + other.already_in_netvisor,
@@ -115,3 +136,9 @@ class InboxState(BaseModel):
     )
     rounds: int = 0
     totals: ImportOutcome = Field(default_factory=ImportOutcome)
+    retry_at: datetime | None = Field(
+        None, description="Next round for invoices the last round left waiting; None: nothing waits"
+    )
+    fruitless_rounds: int = Field(
+        0, description="Rounds in a row that left work waiting and settled nothing (their pause doubles)"
+    )

@@ -1,0 +1,119 @@
+"""Importing a company's received invoices: one invoice that must wait does not hold up the others.
+
+The activity runs as a worker would run it (ActivityEnvironment) against both sandboxes over real HTTP and a
+real store; the waiting invoice comes from a real dropped Netvisor answer, not a made-up ledger row.
+"""
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.testing import ActivityEnvironment
+
+from activities.inbound_import import UNAVAILABLE_IN_A_ROW, InboundImportActivities
+from tests.clock import wall_clock
+from tests.inbound.harness import Inbound, Receiver, inbound_stack
+from workflows.inbox_models import CompanyInvoices, ImportBatch, ImportOutcome
+
+RECHECK = timedelta(seconds=3)
+"""Long enough for the second attempt to start before the uncertain invoice can be looked up, however busy."""
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def stack(temporal_client: Client, task_queue: str, tmp_path: Path) -> AsyncIterator[Inbound]:
+    async with inbound_stack(temporal_client, task_queue, tmp_path) as running:
+        yield running
+
+
+async def _import(stack: Inbound, *companies: tuple[Receiver, list[str]]) -> ImportOutcome:
+    activities = InboundImportActivities(stack.maventa, stack.netvisor, stack.sessions, recheck_after=RECHECK)
+    batch = ImportBatch(
+        companies=[CompanyInvoices(maventa_company_uuid=c.maventa_uuid, queued=ids) for c, ids in companies]
+    )
+    return await ActivityEnvironment().run(activities.import_received, batch)
+
+
+async def _numbers(stack: Inbound, company: Receiver) -> Counter[str]:
+    """Invoices in Netvisor by the number's prefix (the sandbox numbers a burst PREFIX-1, PREFIX-2, ...)."""
+    return Counter(row["invoice_number"].split("-")[0] for row in await stack.in_netvisor(company))
+
+
+async def test_one_uncertain_invoice_waits_alone_and_is_rechecked_once(stack: Inbound) -> None:
+    """1 uncertain + 9 fine: the 9 are in Netvisor after one attempt; the uncertain one is looked up once."""
+    company = await stack.company()
+    [uncertain] = await stack.arrive(company, "OPERATOR", number="UNCERTAIN")
+    await stack.netvisor_faults(drop_response_rate=1.0)
+    first = await _import(stack, (company, [uncertain]))
+    await stack.netvisor_faults()
+    assert [w.invoice_id for w in first.waiting] == [uncertain], "Netvisor took it but its answer was lost"
+
+    fine = await stack.arrive(company, "OPERATOR", count=9, number="FINE")
+    second = await _import(stack, (company, [uncertain, *fine]))
+
+    assert second.imported == 9, second
+    assert [w.invoice_id for w in second.waiting] == [uncertain]
+    assert second.deferred == 1
+    assert "not visible in Netvisor yet" in second.waiting[0].reason
+    assert (await _numbers(stack, company))["FINE"] == 9
+    row = stack.ledger(uncertain)
+    assert row is not None and row.attempts == 1, "not tried again before Netvisor can show it"
+    assert second.retry_at == row.updated_at + RECHECK
+
+    await asyncio.sleep(max(0.0, (second.retry_at - wall_clock()).total_seconds()))
+    assert (await _import(stack, (company, []))).waiting == []
+    third = await _import(stack, (company, [uncertain]))
+
+    assert third.imported == 1 and third.waiting == [], third
+    assert (await _numbers(stack, company)) == Counter({"FINE": 9, "UNCERTAIN": 1})
+    row = stack.ledger(uncertain)
+    assert row is not None and row.status == "imported"
+    assert row.attempts == 2, "exactly one recheck, which found the first attempt's invoice"
+    states = await stack.queue_state()
+    assert all(states[i] == "HANDLED" for i in [uncertain, *fine])
+
+
+async def test_netvisor_down_stops_a_company_after_a_few_invoices(stack: Inbound) -> None:
+    """An outage is not tried invoice by invoice: after a run of failures the rest of the company waits."""
+    company = await stack.company()
+    ids = await stack.arrive(company, "OPERATOR", count=UNAVAILABLE_IN_A_ROW + 4, number="DOWN")
+    await stack.netvisor_faults(error_rate=1.0, status=503)
+    outcome = await _import(stack, (company, ids))
+    await stack.netvisor_faults()
+    assert outcome.imported == 0
+    assert sorted(w.invoice_id for w in outcome.waiting) == sorted(ids)
+    tried = [i for i in ids if stack.ledger(i) is not None]
+    assert tried == ids[:UNAVAILABLE_IN_A_ROW], "only the run of failures reached Netvisor"
+
+
+async def test_maventa_rate_limit_holds_the_rest_of_the_company(stack: Inbound) -> None:
+    company = await stack.company()
+    ids = await stack.arrive(company, "OPERATOR", count=3, number="LIMITED")
+    (await stack.maventa_http.put("/_sandbox/faults", json={"rate_limit_per_s": 1})).raise_for_status()
+    try:
+        outcome = await _import(stack, (company, ids))
+    finally:
+        (await stack.maventa_http.delete("/_sandbox/faults")).raise_for_status()
+    assert outcome.imported == 0
+    assert sorted(w.invoice_id for w in outcome.waiting) == sorted(ids)
+    assert len({w.retry_at for w in outcome.waiting}) == 1, "together, at Maventa's Retry-After"
+    assert all(stack.ledger(i) is None for i in ids)
+
+
+async def test_a_company_netvisor_refuses_does_not_hold_up_another(stack: Inbound) -> None:
+    refused, fine = await stack.company(), await stack.company()
+    refused_ids = await stack.arrive(refused, "OPERATOR", count=2, number="REFUSED")
+    fine_ids = await stack.arrive(fine, "OPERATOR", count=2, number="FINE")
+    await stack.netvisor_faults(authentication_failed_organisations=[refused.business_id])
+    try:
+        outcome = await _import(stack, (refused, refused_ids), (fine, fine_ids))
+    finally:
+        await stack.netvisor_faults()
+    assert outcome.imported == 2 and outcome.waiting == [], outcome
+    assert (await _numbers(stack, fine))["FINE"] == 2
+    assert await stack.in_netvisor(refused) == []
+    states = await stack.queue_state()
+    assert all(states[i] == "CREATED" for i in refused_ids), "left in Maventa's queue for a fix"
