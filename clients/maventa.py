@@ -7,7 +7,6 @@ and never appear in messages.
 """
 
 import asyncio
-import email.utils
 import json
 import logging
 import re
@@ -40,6 +39,7 @@ from clients.maventa_models import (
     VendorLink,
 )
 from clients.maventa_operations import Operation
+from clients.pacing import retry_after_s
 
 __all__ = [
     "AuthorizationAnswer",
@@ -126,20 +126,6 @@ class _Token:
     expires_at: float  # time.monotonic()
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds or as an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
 def _error_body(response: httpx.Response) -> tuple[str | None, str, list[str]]:
     """Maventa's `{code, message, details}`; `details` may be a string (docs/facts/maventa.md §3)."""
     try:
@@ -168,7 +154,7 @@ def _error_for(response: httpx.Response, what: str) -> MaventaError:
         + (f": {message}" if message else "")
     )
     if status == 429 or status >= 500:
-        retry_after = _retry_after(response.headers.get("Retry-After"))
+        retry_after = retry_after_s(response.headers.get("Retry-After"))
         return MaventaUnavailable(text, status=status, code=code, details=details, retry_after_s=retry_after)
     if status == 401 and code == TOKEN_EXPIRED:
         # Only after a renewal (`_authed`): the fresh token was ended before it could be used (Maventa ending

@@ -6,13 +6,42 @@ invoice round is one activity of hundreds of requests, a company's first call al
 counts requests, in any one-second window. So each worker process also gives its requests turns `1 / rate`
 apart and sends no more than `rate` of them in any second; a request that finds the pace free goes at once,
 and time spent idle is not saved up for a burst later.
+
+The pace also listens to Maventa. Its published OpenAPI documents no rate limit and no rate headers
+(docs/facts/maventa.md §3), so the one signal its answers can carry is a 429 with Retry-After: then no
+request of the process leaves until Retry-After has passed (the others would only earn 429s of their own),
+and the pace runs slower for a while after (`SLOWER_AFTER_429`, back to the full rate over `RECOVERY_S`):
+a 429 means Maventa counted more than the budget in some second, e.g. from another process, or from a stall
+that bunched the requests up on the way.
 """
 
 import asyncio
+import email.utils
 import math
 from collections import deque
+from datetime import UTC, datetime
 
 import httpx
+
+SLOWER_AFTER_429 = 0.8
+"""Fraction of its rate the pace runs at right after a 429; it comes back to the full rate over RECOVERY_S."""
+RECOVERY_S = 30.0
+HOLD_WITHOUT_RETRY_AFTER_S = 1.0
+"""A 429 without Retry-After holds the requests this long: the window limits are counted in."""
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """Retry-After as seconds or as an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class RequestPace:
@@ -30,22 +59,42 @@ class RequestPace:
         self._next = float("-inf")
         self._departures: deque[float] = deque(maxlen=max(1, math.floor(per_second)))
         self._turns = asyncio.Lock()
+        self._held_until = float("-inf")
+        self._slowed_at = float("-inf")
 
     async def wait_turn(self) -> None:
         async with self._turns:
             loop = asyncio.get_running_loop()
             turn = max(loop.time(), self._next)
-            if len(self._departures) == self._departures.maxlen:
-                turn = max(turn, self._departures[0] + 1.0)
-            delay = turn - loop.time()
-            if delay > 0:
+            while True:
+                # Looked at again after each sleep: a 429 answered meanwhile holds this turn too.
+                turn = max(turn, self._held_until)
+                if len(self._departures) == self._departures.maxlen:
+                    turn = max(turn, self._departures[0] + 1.0)
+                delay = turn - loop.time()
+                if delay <= 0:
+                    break
                 await asyncio.sleep(delay)
             self._departures.append(loop.time())
-            self._next = turn + self.interval
+            self._next = turn + self.interval_at(turn)
+
+    def interval_at(self, moment: float) -> float:
+        """The spacing of turns at `moment` (the loop's clock): longer for RECOVERY_S after a 429."""
+        since = moment - self._slowed_at
+        if since >= RECOVERY_S:
+            return self.interval
+        return self.interval / (SLOWER_AFTER_429 + (1.0 - SLOWER_AFTER_429) * max(0.0, since) / RECOVERY_S)
+
+    def hold(self, seconds: float) -> None:
+        """Maventa answered 429: no turn for `seconds` (its Retry-After), then a slower pace for a while."""
+        now = asyncio.get_running_loop().time()
+        self._held_until = max(self._held_until, now + seconds)
+        self._slowed_at = now
 
 
 class PacedTransport(httpx.AsyncBaseTransport):
-    """Sends through `inner` once the pace allows; the time waiting here is not the upstream's latency."""
+    """Sends through `inner` once the pace allows, and tells the pace of every 429; the time waiting here is
+    not the upstream's latency."""
 
     def __init__(self, pace: RequestPace, inner: httpx.AsyncBaseTransport) -> None:
         self._pace = pace
@@ -53,7 +102,11 @@ class PacedTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await self._pace.wait_turn()
-        return await self._inner.handle_async_request(request)
+        response = await self._inner.handle_async_request(request)
+        if response.status_code == 429:
+            held = retry_after_s(response.headers.get("Retry-After"))
+            self._pace.hold(HOLD_WITHOUT_RETRY_AFTER_S if held is None else held)
+        return response
 
     async def aclose(self) -> None:
         await self._inner.aclose()

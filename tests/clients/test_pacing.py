@@ -11,7 +11,14 @@ import pytest_asyncio
 from pydantic import SecretStr
 
 from clients.maventa import MaventaCredentials, MaventaUnavailable
-from clients.pacing import PacedTransport, RequestPace
+from clients.pacing import (
+    HOLD_WITHOUT_RETRY_AFTER_S,
+    RECOVERY_S,
+    SLOWER_AFTER_429,
+    PacedTransport,
+    RequestPace,
+    retry_after_s,
+)
 from settings import Settings
 from tests.sandbox.maventa.serving import VENDOR_KEY, MaventaSandbox, running_sandbox
 from workers.dependencies import open_dependencies
@@ -81,6 +88,51 @@ async def test_a_stalled_event_loop_does_not_bunch_more_than_the_pace_into_one_s
     window = int(PER_SECOND)
     for earlier, later in zip(departed, departed[window:], strict=False):
         assert later - earlier >= 1.0 - 1e-3, "more than the pace left within one second"
+
+
+async def test_a_429_holds_every_request_for_its_retry_after_then_the_pace_comes_back_slowly() -> None:
+    """Lower bounds only: each request leaves no earlier than the hold and the slower pace allow."""
+    loop = asyncio.get_running_loop()
+    sent: list[float] = []
+    refused_at: list[float] = []
+
+    def answer(_: httpx.Request) -> httpx.Response:
+        now = loop.time()
+        sent.append(now)
+        if len(sent) == 1:
+            refused_at.append(now)
+            return httpx.Response(429, headers={"Retry-After": "0.3"}, json={})
+        return httpx.Response(200, json={})
+
+    pace = RequestPace(PER_SECOND)
+    async with httpx.AsyncClient(transport=PacedTransport(pace, httpx.MockTransport(answer))) as http:
+        first = await http.get("http://maventa.invalid/v1/company")
+        await asyncio.gather(*(http.get("http://maventa.invalid/v1/company") for _ in range(8)))
+
+    assert first.status_code == 429
+    # Request k after the 429 (from 0) leaves no earlier than the hold plus k turns of the slower pace, taken
+    # at its fastest by then: the pace recovers with time, so a late request is held to the rate of its time.
+    for k, at in enumerate(sent[1:]):
+        since = at - refused_at[0]
+        slower = SLOWER_AFTER_429 + (1 - SLOWER_AFTER_429) * min(1.0, since / RECOVERY_S)
+        assert since >= 0.3 + k / PER_SECOND / slower - SLACK_S, (k, since)
+
+
+async def test_a_429_without_retry_after_holds_for_a_second() -> None:
+    pace = RequestPace(PER_SECOND)
+    loop = asyncio.get_running_loop()
+    pace.hold(HOLD_WITHOUT_RETRY_AFTER_S)
+    held_at = loop.time()
+    await pace.wait_turn()
+    assert loop.time() - held_at >= HOLD_WITHOUT_RETRY_AFTER_S - SLACK_S
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
+    assert retry_after_s("2") == 2.0
+    assert retry_after_s("-1") == 0.0
+    assert retry_after_s("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0
+    assert retry_after_s("soon") is None
+    assert retry_after_s(None) is None
 
 
 def test_a_pace_needs_a_positive_rate() -> None:
