@@ -225,7 +225,7 @@ async def _lost_worker_burst(
 ) -> tuple[Burst, int, float]:
     started = time.perf_counter()
     received = {c: await arrive(running, c.business_id, 30) for c in companies}
-    sent = {c: [f"{label}-{c.company_id}-{n}" for n in range(10)] for c in companies}
+    sent = {c: [f"{label}-{n:03d}" for n in range(10)] for c in companies}
     sending = asyncio.gather(*(_send(running, c, keys) for c, keys in sent.items()))
     kills, last_kill = 0, started
     if kill:
