@@ -6,8 +6,6 @@ allocated are final (non-retryable); everything else is tried again.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -48,27 +46,6 @@ NETVISOR_COMPANY_REFUSALS = frozenset({"AUTHENTICATION_FAILED", "SERVICE_ACCESS_
 class _Account:
     credentials: MaventaCredentials
     organisation_id: str
-
-
-@asynccontextmanager
-async def _alive_while_slow(heartbeat_timeout: timedelta | None) -> AsyncIterator[None]:
-    """Heartbeat only once a call runs long: a quick call sends none (no action), a slow one stays alive, and
-    one lost with its worker is noticed within the heartbeat timeout instead of the whole start-to-close."""
-    if heartbeat_timeout is None:
-        yield
-        return
-    every = heartbeat_timeout.total_seconds() / 3
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(every)
-            activity.heartbeat()
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
 
 
 class SalesInvoiceActivities:
@@ -119,16 +96,15 @@ class SalesInvoiceActivities:
         account = await asyncio.to_thread(self._sending_account, request.company_id)
         submission, content = await asyncio.to_thread(self._stored, request.company_id, request.invoice_key)
         try:
-            async with _alive_while_slow(activity.info().heartbeat_timeout):
-                invoice = await self._maventa.send_invoice(
-                    account.credentials,
-                    content,
-                    submission.filename,
-                    uuid=request.uuid,
-                    recipient_eia=submission.route.einvoice_address,
-                    recipient_operator=submission.route.operator,
-                    document_format=submission.document_format,
-                )
+            invoice = await self._maventa.send_invoice(
+                account.credentials,
+                content,
+                submission.filename,
+                uuid=request.uuid,
+                recipient_eia=submission.route.einvoice_address,
+                recipient_operator=submission.route.operator,
+                document_format=submission.document_format,
+            )
         except MaventaRequestError as error:
             raise ApplicationError(
                 f"Maventa refused the invoice: {error.message}", type=MAVENTA_REJECTED, non_retryable=True

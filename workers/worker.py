@@ -9,20 +9,21 @@ from temporalio.worker import Worker
 from observability.interceptors import ObservabilityInterceptor
 from settings import Settings
 from workers.dependencies import Dependencies
+from workers.keep_alive import KeepAliveInterceptor
 from workers.registry import MAVENTA_ACTIVITIES, WORKFLOWS, activities_for
 
 
 def build_worker(client: Client, settings: Settings, dependencies: Dependencies) -> Worker:
     """Every workflow, and every activity (Maventa's too, for runs that predate the Maventa queue).
 
-    The interceptor puts company and workflow ids on every log line and counts provisioning outcomes.
+    The interceptors put company and workflow ids on every log line and heartbeat for running activities.
     """
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=activities_for(dependencies),
-        interceptors=[ObservabilityInterceptor()],
+        interceptors=[ObservabilityInterceptor(), KeepAliveInterceptor()],
         max_cached_workflows=settings.worker_max_cached_workflows,
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
@@ -37,7 +38,7 @@ def build_maventa_worker(client: Client, settings: Settings, dependencies: Depen
         client,
         task_queue=settings.maventa_task_queue,
         activities=[a for a in activities_for(dependencies) if a.__name__ in MAVENTA_ACTIVITIES],
-        interceptors=[ObservabilityInterceptor()],
+        interceptors=[ObservabilityInterceptor(), KeepAliveInterceptor()],
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         max_task_queue_activities_per_second=settings.maventa_activities_per_second,
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_s),

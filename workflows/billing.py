@@ -7,16 +7,16 @@ bills only the ones that failed. Between pages the workflow continues as new whe
 """
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError, WorkflowAlreadyStartedError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.billing import BillingActivities
     from domain.pricing import month_has_ended, previous_month
+    from workflows.activity_timeouts import TIMEOUTS
     from workflows.billing_models import (
         FAILURES_KEPT,
         BillingOutcome,
@@ -29,14 +29,6 @@ with workflow.unsafe.imports_passed_through():
     )
 
 WORKFLOW_ID_PREFIX = "billing-"
-PAGE_TIMEOUT = timedelta(seconds=60)
-BILL_TIMEOUT = timedelta(seconds=150)
-"""Netvisor gets 120 s per call (docs/facts/netvisor.md §1), plus the store's work around it."""
-READ_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
-BILL_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=2), maximum_attempts=8
-)
-"""Transient failures get about ten minutes; then the company is reported and the next re-run tries it."""
 SCHEDULED_START_TIME = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 
 
@@ -87,8 +79,7 @@ class BillingWorkflow:
         page = await workflow.execute_activity_method(
             BillingActivities.companies_to_bill,
             CompanyPageRequest(month=state.month, after=state.after, limit=state.page_size),
-            start_to_close_timeout=PAGE_TIMEOUT,
-            retry_policy=READ_RETRY,
+            **TIMEOUTS["companies_to_bill"].options(),
         )
         workflow.set_current_details(
             f"Billing {state.month}: {state.posted} posted, {state.already_posted} already posted, "
@@ -106,8 +97,7 @@ class BillingWorkflow:
             return await workflow.execute_activity_method(
                 BillingActivities.bill_company,
                 CompanyToBill(month=self._state.month, company_id=company_id),
-                start_to_close_timeout=BILL_TIMEOUT,
-                retry_policy=BILL_RETRY,
+                **TIMEOUTS["bill_company"].options(),
             )
         except ActivityError as error:
             reason = _reason(error)

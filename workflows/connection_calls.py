@@ -2,17 +2,15 @@
 timeout, its retries and a summary the Temporal UI shows.
 
 An activity that calls Maventa runs on the Maventa task queue, whose rate limit is Maventa's
-(docs/operating.md); the others on the workflow's own. Transient failures (5xx, 429, timeouts) are retried
-until they pass; the activities raise 4xx-like failures as non-retryable, which the workflow turns into a step
-that waits for support.
+(docs/operating.md); the others on the workflow's own. Timeouts and retries are the activity's own
+(workflows/activity_timeouts.py): transient failures are retried until they pass; the activities raise
+4xx-like failures as non-retryable, which the workflow turns into a step that waits for support.
 """
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 from activities.account import AccountActivities
 from activities.addresses import AddressActivities
@@ -21,6 +19,7 @@ from activities.link import LinkActivities
 from activities.projection import ProjectionActivities
 from activities.receiving import ReceivingActivities
 from activities.release import ReleaseActivities
+from workflows.activity_timeouts import TIMEOUTS
 from workflows.connection_models import (
     AccountRef,
     Authorization,
@@ -44,20 +43,6 @@ from workflows.connection_models import (
 ArgT = TypeVar("ArgT")
 ResultT = TypeVar("ResultT")
 
-STEP_TIMEOUT = timedelta(seconds=60)
-KEEP_TRYING = RetryPolicy(
-    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
-)
-"""Transient failures (5xx, 429, timeouts) are retried until they pass; 4xx-like ones are non-retryable."""
-CHECK_ONCE = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=3
-)
-"""A periodic bank-network check that keeps failing is simply tried again at the next cadence."""
-WHILE_ASKED = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10), maximum_attempts=4
-)
-"""Linking answers the person waiting: a Maventa that stays down gets a FAILED answer to try again later."""
-
 
 class ConnectionCalls:
     def __init__(self, maventa_task_queue: str | None) -> None:
@@ -69,7 +54,6 @@ class ConnectionCalls:
         activity: Callable[[Any, ArgT], Awaitable[ResultT]],
         arg: ArgT,
         summary: str,
-        retry_policy: RetryPolicy = KEEP_TRYING,
         *,
         calls_maventa: bool = True,
     ) -> ResultT:
@@ -77,9 +61,8 @@ class ConnectionCalls:
             activity,
             arg,
             task_queue=self._maventa_task_queue if calls_maventa else None,
-            start_to_close_timeout=STEP_TIMEOUT,
-            retry_policy=retry_policy,
             summary=summary,
+            **TIMEOUTS[activity.__name__].options(),
         )
 
     # Creating the account (R1)
@@ -133,9 +116,7 @@ class ConnectionCalls:
         )
 
     async def check_networks(self, account: AccountRef) -> Networks:
-        return await self._run(
-            BankNetworkActivities.check_networks, account, "Check the bank network", CHECK_ONCE
-        )
+        return await self._run(BankNetworkActivities.check_networks, account, "Check the bank network")
 
     async def update_invoicing_addresses(self, addresses: InvoicingAddresses) -> None:
         await self._run(
@@ -152,7 +133,6 @@ class ConnectionCalls:
             LinkActivities.link_existing_account,
             link,
             "Link Netvisor's vendor key to the existing account",
-            WHILE_ASKED,
         )
 
     async def unregister_peppol(self, account: AccountRef) -> None:

@@ -20,6 +20,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from activities.inbound_import import InboundImportActivities
     from activities.inbound_queue import InboundQueueActivities
+    from workflows.activity_timeouts import TIMEOUTS
     from workflows.inbox_models import (
         CompanyInvoices,
         ImportBatch,
@@ -32,9 +33,6 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.inbox_schedule import longest_pause, next_retry
 
-READ_TIMEOUT = timedelta(minutes=5)
-READ_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
-"""A queue that cannot be read now is read again by the next round; its events wait at Maventa."""
 INVOICES_PER_COMPANY_PER_ROUND = 100
 
 
@@ -129,8 +127,7 @@ class InboxWorkflow:
                     invoices_per_company=INVOICES_PER_COMPANY_PER_ROUND,
                 ),
                 task_queue=options.maventa_task_queue,
-                start_to_close_timeout=READ_TIMEOUT,
-                retry_policy=READ_RETRY,
+                **TIMEOUTS["read_received_queue"].options(),
                 summary="read Maventa's queue of received invoices",
             )
         except ActivityError as error:

@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
+from workflows.activity_timeouts import HEARTBEAT, IMPORT_RETRY, TIMEOUTS
+
 INBOX_WORKFLOW_ID = "maventa-inbox"
 """The default of settings.inbound_workflow_id."""
 """One sweep per vendor key: the partner queue it reads covers every company linked to that key."""
@@ -21,15 +23,18 @@ class InboxOptions(BaseModel):
     invoices_per_round: int = Field(
         500, ge=1, description="At most this many queued invoices per round; the rest go in the next round"
     )
-    import_timeout: timedelta = timedelta(minutes=30)
+    import_timeout: timedelta = TIMEOUTS["import_received"].start_to_close
     import_heartbeat_timeout: timedelta = Field(
-        timedelta(minutes=1), description="A worker lost mid-batch is noticed after this long"
+        HEARTBEAT, description="A worker lost mid-batch is noticed after this long"
     )
     import_attempts: int = Field(
-        5, ge=1, description="Attempts of one import activity before its invoices wait for a later round"
+        IMPORT_RETRY.maximum_attempts,
+        ge=1,
+        description="Attempts of one import activity before its invoices wait for a later round",
     )
     import_retry_first: timedelta = Field(
-        timedelta(seconds=5), description="Wait before the second attempt; doubled for each one after"
+        IMPORT_RETRY.initial_interval,
+        description="Wait before the second attempt; doubled for each one after",
     )
     maventa_task_queue: str | None = Field(
         None,

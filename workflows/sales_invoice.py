@@ -9,11 +9,11 @@ import contextlib
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.sales_invoice import SalesInvoiceActivities
+    from workflows.activity_timeouts import TIMEOUTS
     from workflows.sales_invoice_models import (
         DELIVERED_EVENT,
         SETTLED,
@@ -29,19 +29,6 @@ with workflow.unsafe.imports_passed_through():
         UploadRequest,
         maventa_uuid,
     )
-
-UPLOAD_TIMEOUT = timedelta(minutes=5)
-UPLOAD_HEARTBEAT_TIMEOUT = timedelta(seconds=15)
-"""An upload lost with its worker is retried this soon; a quick upload never heartbeats (costs nothing)."""
-CALL_TIMEOUT = timedelta(seconds=60)
-KEEP_TRYING = RetryPolicy(
-    initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
-)
-"""Maventa's or Netvisor's trouble passes; their refusals are non-retryable and end the retries at once."""
-CHECK_A_FEW_TIMES = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30), maximum_attempts=3
-)
-"""A backstop check that keeps failing is simply made again at the next interval."""
 
 
 def _reason(error: ActivityError) -> str:
@@ -89,9 +76,7 @@ class SalesInvoiceWorkflow:
                 SalesInvoiceActivities.upload_sales_invoice,
                 request,
                 task_queue=self._input.maventa_task_queue,
-                start_to_close_timeout=UPLOAD_TIMEOUT,
-                heartbeat_timeout=UPLOAD_HEARTBEAT_TIMEOUT,
-                retry_policy=KEEP_TRYING,
+                **TIMEOUTS["upload_sales_invoice"].options(),
             )
         except ActivityError as error:
             reason = _reason(error)
@@ -143,8 +128,7 @@ class SalesInvoiceWorkflow:
                 SalesInvoiceActivities.check_delivery,
                 check,
                 task_queue=self._input.maventa_task_queue,
-                start_to_close_timeout=CALL_TIMEOUT,
-                retry_policy=CHECK_A_FEW_TIMES,
+                **TIMEOUTS["check_delivery"].options(),
             )
         except ActivityError as error:
             workflow.logger.warning("delivery check failed, asking again later: %s", _reason(error))
@@ -166,8 +150,7 @@ class SalesInvoiceWorkflow:
             await workflow.execute_activity_method(
                 SalesInvoiceActivities.report_status,
                 report,
-                start_to_close_timeout=CALL_TIMEOUT,
-                retry_policy=KEEP_TRYING,
+                **TIMEOUTS["report_status"].options(),
             )
         except ActivityError as error:
             workflow.logger.warning("Netvisor was not told of %s: %s", status.value, _reason(error))

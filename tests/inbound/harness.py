@@ -36,6 +36,7 @@ from store.schema import migrate
 from store.vault import put_secret
 from tests.sandbox.maventa.serving import business_id, serve
 from workers.client import connect_temporal
+from workers.keep_alive import KeepAliveInterceptor
 from workflows.inbox import InboxWorkflow
 from workflows.inbox_models import InboxOptions, InboxState, ReceivedNotice
 
@@ -196,6 +197,7 @@ class Inbound:
             task_queue=self.settings.temporal_task_queue,
             workflows=[InboxWorkflow],
             activities=[queue.read_received_queue, imports.import_received],
+            interceptors=[KeepAliveInterceptor()],
         )
 
     @property

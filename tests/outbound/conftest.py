@@ -36,6 +36,7 @@ from store.schema import migrate
 from store.vault import put_secret
 from tests.support import new_business_id, serving
 from workers.client import connect_temporal
+from workers.keep_alive import KeepAliveInterceptor
 from workflows.sales_invoice import SalesInvoiceWorkflow
 from workflows.sales_invoice_models import DELIVERED_EVENT, FAILED_EVENT
 
@@ -210,6 +211,7 @@ async def stack(
             task_queue=settings.temporal_task_queue,
             workflows=[SalesInvoiceWorkflow],
             activities=[activities.report_status],
+            interceptors=[KeepAliveInterceptor()],
         )
         await exits.enter_async_context(worker)
         # The activities that call Maventa run only on the Maventa task queue, as in the worker process.
@@ -217,6 +219,7 @@ async def stack(
             client,
             task_queue=settings.maventa_task_queue,
             activities=[activities.upload_sales_invoice, activities.check_delivery],
+            interceptors=[KeepAliveInterceptor()],
         )
         await exits.enter_async_context(maventa_worker)
         api_url = await exits.enter_async_context(serving(create_app(settings)))

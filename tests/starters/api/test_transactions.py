@@ -31,6 +31,7 @@ from tests.activities.test_billing import (
 )
 from tests.clock import billing_month_now
 from tests.starters.api.conftest import serving
+from workers.keep_alive import KeepAliveInterceptor
 from workflows.billing import BillingWorkflow, MonthlyBillingWorkflow, workflow_id
 from workflows.billing_models import BillingState
 
@@ -85,6 +86,7 @@ async def api(
             task_queue=task_queue,
             workflows=[BillingWorkflow, MonthlyBillingWorkflow],
             activities=[activities.companies_to_bill, activities.bill_company],
+            interceptors=[KeepAliveInterceptor()],
         ),
         serving(create_app(settings)) as base_url,
         httpx.AsyncClient(base_url=base_url, timeout=10) as http,
