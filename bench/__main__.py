@@ -22,7 +22,7 @@ from bench.latency import measure_latency
 from bench.memory import measure_memory
 from bench.outbound import measure_outbound
 from bench.parsing import measure_parsing
-from bench.recovery import measure_recovery, report_recovery
+from bench.recovery import run_recovery
 from bench.report import Report, Row
 from bench.stack import Running, running_stack
 
@@ -92,7 +92,7 @@ async def _recovery(report: Report, scaling_invoices: int) -> None:
     """On a stack of its own with two worker processes (`make run WORKERS=2`)."""
     try:
         async with running_stack(WORKERS="2") as running:
-            report_recovery(report, await measure_recovery(running, scaling_invoices))
+            await run_recovery(running, report, scaling_invoices)
     except Exception as error:
         report.missing(["recovery_after_lost_worker_s", "partial_faults_known_worst_s"], f"{error!r}")
         traceback.print_exc()

@@ -15,6 +15,7 @@ fault in the same run, on one stack of two worker processes (`make run WORKERS=2
 
 import asyncio
 import os
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -327,7 +328,10 @@ async def _scaled_burst(
     )
     done = await _until_complete(running, sessions, received, {})
     cpu = {name: round(_cpu_s(pid) - before[name], 1) for name, pid in pids.items()}
-    return per_company * len(companies) / (done - started), cpu
+    ids = [i for invoices in received.values() for i in invoices]
+    # A burst not complete by the deadline counts what it did import, not what it was given.
+    imported = len(await asyncio.to_thread(imported_at, sessions, ids))
+    return imported / (done - started), cpu
 
 
 async def measure_scaling(
@@ -348,47 +352,40 @@ async def measure_scaling(
     )
 
 
-@dataclass
-class RecoveryResult:
-    lost_worker: LostWorker
-    partial: PartialFaults
-    scaling: Scaling | None
-    load_before: tuple[float, float, float]
-
-
-async def measure_recovery(running: Running, scaling_invoices: int) -> RecoveryResult:
-    load = os.getloadavg()
+async def run_recovery(running: Running, report: Report, scaling_invoices: int) -> None:
+    """Measure and report each part as it is done, so that a part that fails leaves the others' figures."""
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    report.notes.append(f"recovery: load average {load} before it began")
     sessions = Sessions.for_url(running.settings.store_url)
     try:
         companies = list(await asyncio.gather(*(connected(running, within_s=120) for _ in range(3))))
-        lost = await measure_lost_worker(running, sessions, companies[:2])
-        partial = await measure_partial_faults(running, sessions, companies[2])
-        scaling = None
+        _report_lost_worker(report, await measure_lost_worker(running, sessions, companies[:2]))
+        _progress(report)
+        _report_partial_faults(report, await measure_partial_faults(running, sessions, companies[2]))
+        _progress(report)
         if scaling_invoices:
             more = await asyncio.gather(
                 *(connected(running, within_s=180) for _ in range(SCALING_COMPANIES - len(companies)))
             )
             scaling = await measure_scaling(running, sessions, [*companies, *more], scaling_invoices)
+            _report_scaling(report, scaling)
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        report.notes.append(f"recovery: load average {load} at the end")
     finally:
         sessions.dispose()
-    return RecoveryResult(lost_worker=lost, partial=partial, scaling=scaling, load_before=load)
 
 
-def report_recovery(report: Report, result: RecoveryResult) -> None:
-    """Rows and figures of the recovery bench, each beside its burst without the fault."""
-    lost, partial, scaling = result.lost_worker, result.partial, result.scaling
+def _progress(report: Report) -> None:
+    print(f"recovery: {report.rows[-1]}", file=sys.stderr, flush=True)
+
+
+def _report_lost_worker(report: Report, lost: LostWorker) -> None:
     report.figures |= {
         "recovery_after_lost_worker_s": round(lost.recovery_s, 1),
         "recovery_burst_without_kills_s": round(lost.baseline.seconds, 1),
         "recovery_kills": lost.kills,
         "recovery_lost": lost.faulted.lost + lost.faulted.lost_out,
         "recovery_doubled": lost.faulted.doubled + lost.faulted.doubled_out,
-        "partial_faults_certain_worst_s": round(partial.certain_worst_s, 1),
-        "partial_faults_known_worst_s": round(partial.known_worst_s, 1),
-        "partial_faults_uncertain": partial.uncertain,
-        "partial_faults_baseline_s": round(partial.baseline.seconds, 1),
-        "partial_faults_lost": partial.faulted.lost,
-        "partial_faults_doubled": partial.faulted.doubled,
     }
     report.add(
         Row(
@@ -403,6 +400,21 @@ def report_recovery(report: Report, result: RecoveryResult) -> None:
             and _no_doubles(lost.faulted),
         )
     )
+    report.notes.append(
+        f"recovery: lost-worker burst {lost.faulted.seconds:.1f} s with kills (Netvisor taking 100 ms), "
+        f"{lost.baseline.seconds:.1f} s without"
+    )
+
+
+def _report_partial_faults(report: Report, partial: PartialFaults) -> None:
+    report.figures |= {
+        "partial_faults_certain_worst_s": round(partial.certain_worst_s, 1),
+        "partial_faults_known_worst_s": round(partial.known_worst_s, 1),
+        "partial_faults_uncertain": partial.uncertain,
+        "partial_faults_baseline_s": round(partial.baseline.seconds, 1),
+        "partial_faults_lost": partial.faulted.lost,
+        "partial_faults_doubled": partial.faulted.doubled,
+    }
     waiting_goal = partial.recheck_after_s + 15
     report.add(
         Row(
@@ -426,13 +438,9 @@ def report_recovery(report: Report, result: RecoveryResult) -> None:
             and _no_doubles(partial.faulted),
         )
     )
-    load = ", ".join(f"{value:.1f}" for value in result.load_before)
-    report.notes.append(
-        f"recovery: load average before {load}; lost-worker burst {lost.faulted.seconds:.1f} s with kills "
-        f"(Netvisor answering in 100 ms), {lost.baseline.seconds:.1f} s without"
-    )
-    if scaling is None:
-        return
+
+
+def _report_scaling(report: Report, scaling: Scaling) -> None:
     report.figures |= {
         "one_worker_per_s": round(scaling.one_worker_per_s, 2),
         "two_workers_per_s": round(scaling.two_workers_per_s, 2),
