@@ -1,4 +1,6 @@
-"""`python -m workers`: the worker process, stopped gracefully by SIGTERM or SIGINT."""
+"""`python -m workers`: the worker process, stopped gracefully by SIGTERM or SIGINT: it stops taking work,
+running activities get WORKER_GRACEFUL_SHUTDOWN_S to finish, and those still running then are cancelled and
+handed back at once for another worker to retry (tests/workers/test_graceful_stop.py)."""
 
 import asyncio
 import signal

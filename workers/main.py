@@ -49,3 +49,6 @@ async def run_worker(
                 )
                 await stop.wait()
                 log.info("worker stopping", extra={"task_queue": settings.temporal_task_queue})
+                # Both at once: neither queue takes new work while the other drains, and the stop takes one
+                # grace period (WORKER_GRACEFUL_SHUTDOWN_S), not one per queue.
+                await asyncio.gather(worker.shutdown(), maventa_worker.shutdown())
