@@ -21,8 +21,15 @@ app = typer.Typer(
 quarantine_app = typer.Typer(help="Received invoices set aside because they could not be imported.")
 app.add_typer(quarantine_app, name="quarantine")
 
-out = Console()
-err = Console(stderr=True)
+
+def out() -> Console:
+    """Standard output as the terminal is now (its COLUMNS read at each command, not once at import)."""
+    return Console()
+
+
+def err() -> Console:
+    return Console(stderr=True)
+
 
 CompanyIdArg = Annotated[str, typer.Argument(help="Netvisor's id of the company")]
 PAGE = 500
@@ -67,16 +74,16 @@ def _call(ctx: typer.Context, method: str, path: str, **kwargs: Any) -> Any:
     try:
         _, body = _context(ctx).api.call(method, path, **kwargs)
     except CliFailure as failure:
-        err.print(f"[bold red]Error:[/] {failure.message}", highlight=False)
+        err().print(f"[bold red]Error:[/] {failure.message}", highlight=False)
         raise typer.Exit(failure.exit_code) from None
     return body
 
 
 def _show(ctx: typer.Context, body: Any, render: Any) -> None:
     if _context(ctx).as_json:
-        out.print_json(json.dumps(body))
+        out().print_json(json.dumps(body))
     else:
-        out.print(render(body))
+        out().print(render(body))
 
 
 def _action(ctx: typer.Context, path: str, body: dict[str, Any] | None = None) -> None:
@@ -156,7 +163,7 @@ def _api_key() -> str:
         sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass("User API key: ").strip()
     )
     if not key:
-        err.print("[bold red]Error:[/] no API key given (pipe it to stdin or type it when asked).")
+        err().print("[bold red]Error:[/] no API key given (pipe it to stdin or type it when asked).")
         raise typer.Exit(USAGE)
     return key
 
@@ -173,7 +180,7 @@ def release(
         "removed; only `rejoin` with the account's keys brings the company back.",
         err=True,
     ):
-        err.print("Nothing was done.")
+        err().print("Nothing was done.")
         raise typer.Exit(OK)
     _action(ctx, f"/v1/support/companies/{company_id}/release")
 
