@@ -27,6 +27,9 @@ from bench.report import Report, Row
 from bench.stack import Running, running_stack
 
 BURST = 100
+BURST_RUNS = 5
+WIDE = 10
+IMPORT_RATIO_GOAL = 0.9
 SHARING_COMPANIES = 10_000
 MEMORY_CHECKPOINTS = (1_000, 10_000, 50_000)
 """Where the memory figure is read on the way up to `--live` companies."""
@@ -109,6 +112,7 @@ async def _real_path(
     async with running_stack() as running:
         company = await connected(running)
         inbound = await _inbound(report, running, company)
+        await _inbound_wide(report, running)
         await _outbound(report, running, company)
         if full:
             await _latency(report, running, company, inbound)
@@ -117,38 +121,79 @@ async def _real_path(
 
 
 async def _inbound(report: Report, running: Running, company: Company) -> InboundResult | None:
+    """The 100-invoice burst `BURST_RUNS` times on the one stack, each against its own raw runs."""
     keys = ["actions_per_imported_invoice", "import_ratio_vs_raw"]
+    results: list[InboundResult] = []
     try:
-        result = await measure_inbound(running, company, BURST)
+        for _ in range(BURST_RUNS):
+            results.append(await measure_inbound(running, [company], BURST))
     except Exception as error:
         report.missing(keys, f"{type(error).__name__}: {error}")
         traceback.print_exc()
-        return None
-    per_invoice = total(result.actions) / result.invoices
-    ratio = result.temporal_rate / result.raw_rate
+        if not results:
+            return None
+    first = results[0]
+    per_invoice = total(first.actions) / first.invoices
+    ratios = [r.temporal_rate / r.raw_rate for r in results]
     report.figures |= {
         "actions_per_imported_invoice": round(per_invoice, 4),
-        "import_ratio_vs_raw": round(ratio, 3),
-        "imported_per_s": round(result.temporal_rate, 2),
-        "raw_per_s": round(result.raw_rate, 2),
+        "import_ratio_vs_raw": round(min(ratios), 3),
+        "import_ratios_vs_raw": [round(r, 3) for r in ratios],
+        "imported_per_s": [round(r.temporal_rate, 2) for r in results],
+        "raw_per_s": [round(r.raw_rate, 2) for r in results],
     }
     report.add(Row("actions per imported invoice", f"{per_invoice:.3f}", "", "", "<= 1", per_invoice <= 1))
+    for n, result in enumerate(results, 1):
+        ratio = result.temporal_rate / result.raw_rate
+        report.add(
+            Row(
+                f"import throughput, {BURST}-invoice burst, run {n} (load {result.load:.1f})",
+                f"{result.temporal_rate:.1f}/s",
+                f"{result.raw_rate:.1f}/s raw",
+                f"{ratio:.2f}",
+                f">= {IMPORT_RATIO_GOAL}",
+                ratio >= IMPORT_RATIO_GOAL,
+            )
+        )
+        raw = ", ".join(f"{s:.2f}" for s in result.raw_s)
+        report.notes.append(
+            f"inbound burst {n}: {dict(result.actions)} in the sweep; Temporal {result.temporal_s:.2f} s, "
+            f"raw runs {raw} s"
+        )
+    return first
+
+
+async def _inbound_wide(report: Report, running: Running) -> None:
+    """`WIDE` companies' bursts at once, against the raw loop run as many wide."""
+    try:
+        companies = list(await asyncio.gather(*(connected(running) for _ in range(WIDE))))
+        result = await measure_inbound(running, companies, BURST)
+    except Exception as error:
+        report.missing(["import_wide_ratio_vs_raw"], f"{type(error).__name__}: {error}")
+        traceback.print_exc()
+        return
+    ratio = result.temporal_rate / result.raw_rate
+    report.figures |= {
+        "import_wide_ratio_vs_raw": round(ratio, 3),
+        "import_wide_per_s": round(result.temporal_rate, 2),
+        "raw_wide_per_s": round(result.raw_rate, 2),
+        "actions_per_imported_invoice_wide": round(total(result.actions) / result.invoices, 4),
+    }
     report.add(
         Row(
-            f"import throughput, {BURST}-invoice burst",
+            f"import throughput, {WIDE} companies x {BURST} at once (load {result.load:.1f})",
             f"{result.temporal_rate:.1f}/s",
-            f"{result.raw_rate:.1f}/s raw",
+            f"{result.raw_rate:.1f}/s raw, {WIDE} wide",
             f"{ratio:.2f}",
-            ">= 0.7",
-            ratio >= 0.7,
+            f">= {IMPORT_RATIO_GOAL}",
+            ratio >= IMPORT_RATIO_GOAL,
         )
     )
     raw = ", ".join(f"{s:.2f}" for s in result.raw_s)
     report.notes.append(
-        f"inbound burst: {dict(result.actions)} in the sweep; Temporal {result.temporal_s:.2f} s, "
+        f"inbound {WIDE} wide: {dict(result.actions)} in the sweep; Temporal {result.temporal_s:.2f} s, "
         f"raw runs {raw} s"
     )
-    return result
 
 
 async def _outbound(report: Report, running: Running, company: Company) -> None:
