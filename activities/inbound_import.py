@@ -178,8 +178,10 @@ class InboundImportActivities:
             todo = [(i, True) for i in work.requested if i not in progress.done] + [
                 (i, False) for i in work.queued if i not in progress.done
             ]
+            rows = await self._ledger_rows([i for i, _ in todo])
             ahead.plan(
-                [i for i, _ in todo], lambda i: self._fetch(company, creds, i, requested=i in work.requested)
+                [i for i, requested in todo if self._reads_maventa(rows.get(i), requested=requested)],
+                lambda i: self._fetch(company, creds, i, requested=i in work.requested),
             )
             failed_in_a_row = 0
             for position, (invoice_id, requested) in enumerate(todo):
@@ -225,7 +227,8 @@ class InboundImportActivities:
         *,
         requested: bool,
     ) -> Result:
-        row = await self._ledger_row(invoice_id)
+        # Read again at the invoice's own turn: a lost attempt's successor may be at the same invoice.
+        row = (await self._ledger_rows([invoice_id])).get(invoice_id)
         if row is not None and row.status == IMPORTED:
             await self._acknowledge(creds, invoice_id)
             return "already_in_netvisor"
@@ -269,6 +272,18 @@ class InboundImportActivities:
         received_at = invoice.received_at or datetime.now(UTC)
         now = company.receives and (requested or company.imports_automatically(received_at))
         return _Fetched(invoice, received_at, await self._prepare(creds, invoice) if now else None)
+
+    def _reads_maventa(self, row: ReceivedInvoice | None, *, requested: bool) -> bool:
+        """Whether the invoice's turn will read it at Maventa, as `_invoice` decides from the ledger: not when
+        the ledger settles it or makes it wait, so the lookahead spends no request on it. Only the plan of
+        reads ahead follows this guess; `_invoice` decides again at the invoice's turn."""
+        if row is None:
+            return True
+        if row.status == IMPORTED:
+            return False
+        if row.status == QUARANTINED:
+            return requested
+        return row.attempts == 0 or datetime.now(UTC) >= row.updated_at + self._recheck_after
 
     def _wait_until_netvisor_can_tell(self, row: ReceivedInvoice) -> None:
         """An earlier attempt may have reached Netvisor: look only once Netvisor's list can show it."""
@@ -369,13 +384,18 @@ class InboundImportActivities:
             if error.status != 404:
                 raise CompanyBlocked(error.message) from None
 
-    async def _ledger_row(self, invoice_id: str) -> ReceivedInvoice | None:
-        def read() -> ReceivedInvoice | None:
+    async def _ledger_rows(self, invoice_ids: list[str]) -> dict[str, ReceivedInvoice]:
+        """The invoices' ledger rows, those that have one."""
+
+        def read() -> dict[str, ReceivedInvoice]:
+            rows: dict[str, ReceivedInvoice] = {}
             with reading(self._sessions) as session:
-                row = get_received_invoice(session, invoice_id)
-                if row is not None:
-                    session.expunge(row)
-                return row
+                for invoice_id in invoice_ids:
+                    row = get_received_invoice(session, invoice_id)
+                    if row is not None:
+                        session.expunge(row)
+                        rows[invoice_id] = row
+            return rows
 
         return await asyncio.to_thread(read)
 

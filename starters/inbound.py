@@ -73,7 +73,7 @@ async def start_receiving(client: Client, dependencies: Dependencies) -> None:
         await ensure_webhook_subscription(dependencies, dependencies.settings)
     except MaventaError as error:
         log.warning("Maventa webhook not subscribed yet", extra={"error": error.message})
-    await wake(client, dependencies.settings, ReceivedNotice())
+    await wake(client, dependencies.settings, ReceivedNotice(options=inbox_options(dependencies.settings)))
 
 
 async def wake(client: Client, settings: Settings, notice: ReceivedNotice) -> None:

@@ -76,7 +76,12 @@ class InboxWorkflow:
 
     @workflow.signal
     def received(self, notice: ReceivedNotice) -> None:
-        """Maventa's webhook: one more round, however many notices come before it starts."""
+        """Maventa's webhook or a starting worker: one more round, however many notices come before it starts.
+
+        A worker's notice brings its settings' pacing, so a sweep that runs for years follows the deployed
+        timeouts (workflows/activity_timeouts.py) instead of those it was started with."""
+        if notice.options is not None:
+            self._state.options = notice.options
         self._state.wake = True
 
     @workflow.signal

@@ -47,6 +47,10 @@ class ReceivedNotice(BaseModel):
 
     maventa_company_uuid: str | None = None
     invoice_id: str | None = None
+    options: InboxOptions | None = Field(
+        None,
+        description="A starting worker's pacing from its settings: a running sweep keeps it from then on",
+    )
 
 
 class TransferRequest(BaseModel):

@@ -10,11 +10,13 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest_asyncio
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
 from activities.inbound_import import UNAVAILABLE_IN_A_ROW, InboundImportActivities
+from clients.maventa import MaventaClient
 from tests.clock import wall_clock
 from tests.inbound.harness import Inbound, Receiver, inbound_stack
 from workflows.inbox_models import CompanyInvoices, ImportBatch, ImportOutcome
@@ -29,12 +31,26 @@ async def stack(temporal_client: Client, task_queue: str, tmp_path: Path) -> Asy
         yield running
 
 
-async def _import(stack: Inbound, *companies: tuple[Receiver, list[str]]) -> ImportOutcome:
-    activities = InboundImportActivities(stack.maventa, stack.netvisor, stack.sessions, recheck_after=RECHECK)
-    batch = ImportBatch(
-        companies=[CompanyInvoices(maventa_company_uuid=c.maventa_uuid, queued=ids) for c, ids in companies]
-    )
-    return await ActivityEnvironment().run(activities.import_received, batch)
+async def _import(
+    stack: Inbound, *companies: tuple[Receiver, list[str]], maventa_paths: list[str] | None = None
+) -> ImportOutcome:
+    """One attempt; `maventa_paths` collects the path of every Maventa request it makes."""
+
+    async def record(request: httpx.Request) -> None:
+        if maventa_paths is not None:
+            maventa_paths.append(request.url.path)
+
+    async with httpx.AsyncClient(event_hooks={"request": [record]}) as http:
+        maventa = MaventaClient(
+            stack.settings.maventa_base_url, stack.settings.maventa_vendor_api_key, http=http, timeout_s=10
+        )
+        activities = InboundImportActivities(maventa, stack.netvisor, stack.sessions, recheck_after=RECHECK)
+        batch = ImportBatch(
+            companies=[
+                CompanyInvoices(maventa_company_uuid=c.maventa_uuid, queued=ids) for c, ids in companies
+            ]
+        )
+        return await ActivityEnvironment().run(activities.import_received, batch)
 
 
 async def _numbers(stack: Inbound, company: Receiver) -> Counter[str]:
@@ -52,7 +68,8 @@ async def test_one_uncertain_invoice_waits_alone_and_is_rechecked_once(stack: In
     assert [w.invoice_id for w in first.waiting] == [uncertain], "Netvisor took it but its answer was lost"
 
     fine = await stack.arrive(company, "OPERATOR", count=9, number="FINE")
-    second = await _import(stack, (company, [uncertain, *fine]))
+    paths: list[str] = []
+    second = await _import(stack, (company, [*fine[:4], uncertain, *fine[4:]]), maventa_paths=paths)
 
     assert second.imported == 9, second
     assert [w.invoice_id for w in second.waiting] == [uncertain]
@@ -62,6 +79,8 @@ async def test_one_uncertain_invoice_waits_alone_and_is_rechecked_once(stack: In
     row = stack.ledger(uncertain)
     assert row is not None and row.attempts == 1, "not tried again before Netvisor can show it"
     assert second.retry_at == row.updated_at + RECHECK
+    assert not [p for p in paths if uncertain in p], "waiting costs no Maventa request, not even a read ahead"
+    assert any(fine[-1] in p for p in paths), "the requests are recorded"
 
     await asyncio.sleep(max(0.0, (second.retry_at - wall_clock()).total_seconds()))
     assert (await _import(stack, (company, []))).waiting == []

@@ -17,7 +17,7 @@ from temporalio.worker import Worker
 from activities.inbound_import import InboundImportActivities
 from activities.inbound_queue import InboundQueueActivities
 from clients.maventa_partner import partner_credentials
-from starters.inbound import start_receiving
+from starters.inbound import inbox_options, start_receiving
 from tests.inbound.harness import QUICK, Inbound, eventually, inbound_stack
 from workers.dependencies import Dependencies
 from workflows.inbox import InboxWorkflow, pack
@@ -154,7 +154,8 @@ async def test_a_waiting_invoice_comes_back_at_its_retry_time_not_the_backstop(s
 
 
 async def test_a_restarted_worker_reads_the_queue_at_once(stack: Inbound) -> None:
-    """Invoices that arrived while no worker ran, their notices lost: the worker's start finds them."""
+    """Invoices that arrived while no worker ran, their notices lost: the worker's start finds them, and the
+    sweep takes the worker's pacing from its settings."""
     company = await stack.company()
     async with stack.worker():
         await stack.start()
@@ -166,7 +167,9 @@ async def test_a_restarted_worker_reads_the_queue_at_once(stack: Inbound) -> Non
     async with stack.worker():
         await start_receiving(stack.client, dependencies)
         assert await eventually(lambda: _handled(stack, 2))
+        options = (await stack.status()).options
     assert len(await stack.in_netvisor(company)) == len(ids)
+    assert options == inbox_options(stack.settings) != QUICK
 
 
 async def test_history_stays_bounded_and_state_carries_over(stack: Inbound) -> None:
