@@ -107,7 +107,7 @@ async def _attempts_on(client: Client, workflow_ids: list[str], task_queue: str)
 
 
 async def _reset_counter(running: Running) -> None:
-    (await running.maventa_http.delete("/_bench/requests")).raise_for_status()
+    (await running.maventa_http.delete("/_sandbox/bench/requests")).raise_for_status()
 
 
 async def measure_founding(

@@ -8,16 +8,19 @@ Netvisor's answer. The latency is that moment minus the arrival request's.
 import asyncio
 import statistics
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import col, select
 
 from bench.companies import Company
+from bench.histories import actions_since, mark, quiet
 from bench.inbound import arrive, imported_count, until_imported
 from bench.stack import Running
 from store.database import Sessions, reading
 from store.received_invoices import IMPORTED, ReceivedInvoice
+from workflows.inbox_models import INBOX_WORKFLOW_ID
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,8 @@ class LatencyResult:
     rate_per_s: float
     invoices: int
     latencies_s: tuple[float, ...]
+    actions: Counter[str]
+    """The sweep's actions for these invoices: what the steady rate costs, next to what the burst costs."""
 
     @property
     def p50(self) -> float:
@@ -60,12 +65,18 @@ async def measure_latency(
             arrivals[invoice_id] = sent
 
     try:
+        await quiet(running.client, INBOX_WORKFLOW_ID)
+        mark_before = await mark(running.client, INBOX_WORKFLOW_ID)
         before = await asyncio.to_thread(imported_count, sessions, company.company_id)
         first = time.time() + 0.5
         await asyncio.gather(*(one(n, first + n / rate_per_s) for n in range(count)))
         await until_imported(sessions, company.company_id, before + len(arrivals))
         done = await asyncio.to_thread(_imported_at, sessions, list(arrivals))
+        await quiet(running.client, INBOX_WORKFLOW_ID, still_s=3.0)
+        actions = await actions_since(running.client, mark_before)
     finally:
         sessions.dispose()
     latencies = tuple(done[i].timestamp() - arrivals[i] for i in arrivals if i in done)
-    return LatencyResult(rate_per_s=rate_per_s, invoices=len(latencies), latencies_s=latencies)
+    return LatencyResult(
+        rate_per_s=rate_per_s, invoices=len(latencies), latencies_s=latencies, actions=actions
+    )

@@ -1,7 +1,8 @@
 """`python -m bench.maventa_counted`: the Maventa sandbox, counting the API requests it answers.
 
 The month-start burst needs the rate Maventa actually saw and every 429 it gave, measured where they happen;
-`GET /_bench/requests` reports them. Everything else is `python -m sandbox.maventa`.
+`GET /_sandbox/bench/requests` reports them (under the controls' prefix, which the sandbox's contract check
+lets through as not Maventa's API). Everything else is `python -m sandbox.maventa`.
 """
 
 import time
@@ -57,8 +58,8 @@ def counted_app(config: MaventaSandboxConfig) -> FastAPI:
     app = create_app(config)
     counter = RequestCounter()
     app.middleware("http")(counter.count)
-    app.get("/_bench/requests")(counter.report)
-    app.delete("/_bench/requests")(counter.reset)
+    app.get("/_sandbox/bench/requests")(counter.report)
+    app.delete("/_sandbox/bench/requests")(counter.reset)
     return app
 
 

@@ -87,7 +87,7 @@ class Running(Stack):
         await self.devstack.worker.start()
 
     async def maventa_requests(self) -> dict[str, Any]:
-        response = await self.maventa_http.get("/_bench/requests")
+        response = await self.maventa_http.get("/_sandbox/bench/requests")
         response.raise_for_status()
         return dict(response.json())
 

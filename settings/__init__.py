@@ -118,7 +118,7 @@ class Settings(BaseSettings):
         90.0, description="After an uncertain Netvisor answer, wait this long before looking the invoice up"
     )
     inbound_webhook_coalesce_s: float = Field(
-        1.0,
+        0.5,
         description="Webhook notices within this window wake the inbox sweep once, and an invoice's delivery "
         "check at most twice (per API process)",
     )
