@@ -246,6 +246,10 @@ class InboundImportActivities:
             if not requested:
                 await self._acknowledge(creds, invoice_id)
             return "outside_import_mode"
+        looked_up = row is not None and row.status == IMPORTING and row.attempts > 0
+        found = None
+        if looked_up and not isinstance(prepared, str):
+            found = await self._earlier_attempt_in_netvisor(company, invoice_id, prepared)
         row = await self._begin(company, invoice, received_at, release=requested)
         if row.status != IMPORTING:
             await self._acknowledge(creds, invoice_id)
@@ -254,7 +258,12 @@ class InboundImportActivities:
             await self._quarantine(invoice_id, prepared)
             await self._acknowledge(creds, invoice_id)
             return "quarantined"
-        netvisor_key = await self._send_once(company, row, prepared)
+        if found is None and row.attempts > 1 and not looked_up:
+            # Another attempt began this invoice since its turn began (a lost attempt's successor).
+            raise Deferred(
+                "another attempt at this invoice may have reached Netvisor", self._ready_to_look_up()
+            )
+        netvisor_key = found or await self._send(company, row, prepared)
         if netvisor_key is None:
             await self._acknowledge(creds, invoice_id)
             return "quarantined"
@@ -319,20 +328,30 @@ class InboundImportActivities:
             return f"The document cannot be read as an invoice: {error.reason}"
         return purchase_invoice(invoice, received, image, files)
 
-    async def _send_once(
+    async def _earlier_attempt_in_netvisor(
+        self, company: ReceivingCompany, invoice_id: str, invoice: PurchaseInvoiceImport
+    ) -> str | None:
+        """Netvisor's key if an earlier, uncertain attempt reached it, looked up before this attempt is
+        counted: a look-up sends nothing, so one that fails leaves the ledger as it was and the next attempt
+        may look again at once instead of after another recheck delay."""
+        try:
+            found = await self._find_in_netvisor(company.organisation_id, invoice)
+        except NetvisorUnavailable as error:
+            raise Deferred(f"Netvisor, looking the invoice up: {error.message}") from None
+        except NetvisorRejected as error:
+            if error.code in COMPANY_LEVEL_REJECTIONS:
+                raise CompanyBlocked(f"Netvisor: {error}") from None
+            raise Deferred(f"Netvisor, looking the invoice up: {error}") from None
+        if found is not None:
+            log.info("found in Netvisor after an uncertain attempt", extra={"invoice_id": invoice_id})
+        return found
+
+    async def _send(
         self, company: ReceivingCompany, row: ReceivedInvoice, invoice: PurchaseInvoiceImport
     ) -> str | None:
-        """Netvisor's key of the invoice, sent now or found from an earlier attempt; None once quarantined."""
+        """Netvisor's key of the invoice, sent now; None once quarantined."""
         organisation = company.organisation_id
         try:
-            if row.attempts > 1:
-                found = await self._find_in_netvisor(organisation, invoice)
-                if found is not None:
-                    log.info(
-                        "found in Netvisor after an uncertain attempt",
-                        extra={"invoice_id": row.maventa_invoice_id},
-                    )
-                    return found
             return str(await self._netvisor.import_purchase_invoice(organisation, invoice))
         # The ledger has counted this attempt, so the next one looks the invoice up first, which Netvisor's
         # list can answer only `recheck_after` from now (the time the ledger enforces is never later).

@@ -58,8 +58,9 @@ async def _numbers(stack: Inbound, company: Receiver) -> Counter[str]:
     return Counter(row["invoice_number"].split("-")[0] for row in await stack.in_netvisor(company))
 
 
-async def test_one_uncertain_invoice_waits_alone_and_is_rechecked_once(stack: Inbound) -> None:
-    """1 uncertain + 9 fine: the 9 are in Netvisor after one attempt; the uncertain one is looked up once."""
+async def test_one_uncertain_invoice_waits_alone_and_reaches_netvisor_once(stack: Inbound) -> None:
+    """1 uncertain + 9 fine: the 9 are in Netvisor after one attempt; the uncertain one waits until Netvisor
+    can show it, a look-up that fails costs no new wait, and the next finds it instead of sending it again."""
     company = await stack.company()
     [uncertain] = await stack.arrive(company, "OPERATOR", number="UNCERTAIN")
     await stack.netvisor_faults(drop_response_rate=1.0)
@@ -83,14 +84,20 @@ async def test_one_uncertain_invoice_waits_alone_and_is_rechecked_once(stack: In
     assert any(fine[-1] in p for p in paths), "the requests are recorded"
 
     await asyncio.sleep(max(0.0, (second.retry_at - wall_clock()).total_seconds()))
-    assert (await _import(stack, (company, []))).waiting == []
+    await stack.netvisor_faults(error_rate=1.0, status=503)
+    looked_up_in_vain = await _import(stack, (company, [uncertain]))
+    await stack.netvisor_faults()
+    [failed_look_up] = looked_up_in_vain.waiting
+    assert failed_look_up.retry_at < wall_clock() + RECHECK, "a look-up sent nothing: no new recheck delay"
+    assert stack.ledger(uncertain).attempts == 1  # type: ignore[union-attr]
+
     third = await _import(stack, (company, [uncertain]))
 
     assert third.imported == 1 and third.waiting == [], third
     assert (await _numbers(stack, company)) == Counter({"FINE": 9, "UNCERTAIN": 1})
     row = stack.ledger(uncertain)
     assert row is not None and row.status == "imported"
-    assert row.attempts == 2, "exactly one recheck, which found the first attempt's invoice"
+    assert row.attempts == 2, "one attempt counted after the first: the look-up that found it"
     states = await stack.queue_state()
     assert all(states[i] == "HANDLED" for i in [uncertain, *fine])
 
