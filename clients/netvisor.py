@@ -11,6 +11,7 @@ retryable error.
 import weakref
 from asyncio import Lock
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import date
 from typing import TypeVar
 from urllib.parse import quote, urlencode
@@ -67,6 +68,7 @@ class NetvisorClient:
         http: httpx.AsyncClient | None = None,
         timeout_s: float = 120.0,
         auth: NetvisorAuth | None = None,
+        turns: Callable[[str], AbstractAsyncContextManager[None]] | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._auth = auth or NetvisorAuth(
@@ -85,9 +87,17 @@ class NetvisorClient:
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(timeout=self._timeout)
         self._locks: weakref.WeakValueDictionary[str, Lock] = weakref.WeakValueDictionary()
+        self._turns = turns
+        """The fleet's one message at a time per organisation, beyond this process's own locks."""
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, http: httpx.AsyncClient | None = None) -> "NetvisorClient":
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        http: httpx.AsyncClient | None = None,
+        turns: Callable[[str], AbstractAsyncContextManager[None]] | None = None,
+    ) -> "NetvisorClient":
         return cls(
             settings.netvisor_base_url,
             sender=settings.netvisor_sender,
@@ -97,6 +107,7 @@ class NetvisorClient:
             customer_key=settings.netvisor_customer_key,
             http=http,
             timeout_s=settings.netvisor_timeout_s,
+            turns=turns,
         )
 
     async def aclose(self) -> None:
@@ -159,7 +170,7 @@ class NetvisorClient:
         if body is not None:
             headers["Content-Type"] = "text/xml; charset=utf-8"
         lock = self._locks.setdefault(organisation_id, Lock())
-        async with lock:
+        async with lock, self._turns(organisation_id) if self._turns else nullcontext():
             try:
                 response = await self._http.request(
                     method, url, content=body, headers=headers, auth=self._auth, timeout=self._timeout

@@ -12,6 +12,7 @@ from clients.pacing import PacedTransport, RequestPace
 from observability.upstream import MeasuredTransport
 from settings import Settings
 from store.database import Sessions
+from workers.netvisor_turns import NetvisorTurns
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ async def open_dependencies(settings: Settings) -> AsyncIterator[Dependencies]:
         http=maventa_client_http,
         timeout_s=settings.maventa_timeout_s,
     )
-    netvisor = NetvisorClient.from_settings(settings, http=netvisor_http)
+    turns = NetvisorTurns(settings.store_url)
+    netvisor = NetvisorClient.from_settings(settings, http=netvisor_http, turns=turns)
     sessions = Sessions.for_url(settings.store_url)
     try:
         yield Dependencies(settings=settings, maventa=maventa, netvisor=netvisor, sessions=sessions)
@@ -60,3 +62,4 @@ async def open_dependencies(settings: Settings) -> AsyncIterator[Dependencies]:
         await maventa_client_http.aclose()
         await netvisor_http.aclose()
         sessions.dispose()
+        turns.dispose()
