@@ -38,12 +38,14 @@ WHILE_ASKED = RetryPolicy(
 QUEUE_READ_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_attempts=3)
 """A queue that cannot be read now is read again by a later round; its events wait at Maventa."""
 IMPORT_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
+    initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
-    maximum_interval=timedelta(seconds=50),
+    maximum_interval=timedelta(seconds=10),
     maximum_attempts=5,
 )
-"""The import's defaults; the sweep's options (InboxOptions, from the INBOUND_* settings) may pace it."""
+"""The import's defaults; the sweep's options (InboxOptions, from the INBOUND_* settings) may pace it. An
+invoice that must wait no longer fails the activity (it waits alone, in the outcome), so what is retried here
+is a lost worker or an unreachable store: a lost worker's batch resumes 1 s after its heartbeat lapses."""
 BILLING_READ_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 BILL_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=2), maximum_attempts=8
