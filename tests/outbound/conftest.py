@@ -148,6 +148,11 @@ class Stack:
         response = await self.sandbox.get(f"{self.netvisor_url}/_sandbox/sales-invoices/{invoice_key}")
         return dict(response.json()) if response.status_code == 200 else None
 
+    async def netvisor_says(self, invoice_key: str, status: str) -> dict[str, Any] | None:
+        """Netvisor's record of the invoice once it shows `status` (it is told after the workflow knows)."""
+        reported = await self.netvisor_status(invoice_key)
+        return reported if reported is not None and reported["status"] == status else None
+
     async def status(self, company_id: str, invoice_key: str) -> dict[str, Any]:
         response = await self.api.get(f"/v1/companies/{company_id}/sales-invoices/{invoice_key}")
         response.raise_for_status()

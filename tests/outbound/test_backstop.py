@@ -25,8 +25,7 @@ async def test_a_delivery_without_webhook_is_found_by_the_backstop_check(
 
     view = await stack.settled(company.company_id, key, "DELIVERED")
     assert [change["status"] for change in view["history"]] == ["SUBMITTED", "PENDING", "DELIVERED"]
-    reported = await stack.netvisor_status(key)
-    assert reported is not None and reported["status"] == "DELIVERED"
+    assert await eventually(lambda: stack.netvisor_says(key, "DELIVERED"))
     handle = stack.client.get_workflow_handle(workflow_id(company.company_id, key))
     await handle.result()
     actions = await billable_actions(handle)

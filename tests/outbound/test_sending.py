@@ -6,7 +6,6 @@ import os
 import uuid
 import zipfile
 from decimal import Decimal
-from typing import Any
 
 from domain.finvoice import SalesInvoice, parse_invoice, render_finvoice
 from store.database import unit_of_work
@@ -55,7 +54,7 @@ async def test_json_invoice_leaves_once_is_delivered_and_netvisor_hears_each_ste
     assert view["route"] == RECIPIENT
     assert view["maventa_invoice_id"] == sent[0]["id"]
 
-    reported = await eventually(lambda: _netvisor_says(stack, key, "DELIVERED"))
+    reported = await eventually(lambda: stack.netvisor_says(key, "DELIVERED"))
     assert reported["organisation_id"] == company.business_id
     assert [change["status"] for change in reported["history"]] == ["PENDING", "DELIVERED"]
     assert len(await stack.sent_at_maventa(company.business_id)) == 1
@@ -133,7 +132,7 @@ async def test_netvisor_finvoice_is_sent_as_given_and_a_failure_reaches_netvisor
     await stack.maventa_control(f"sent-invoices/{sent[0]['id']}/fail", {"reason": reason})
     view = await stack.settled(company.company_id, key, "FAILED")
     assert view["history"][-1]["detail"] == reason
-    reported = await eventually(lambda: _netvisor_says(stack, key, "FAILED"))
+    reported = await eventually(lambda: stack.netvisor_says(key, "FAILED"))
     assert reported["detail"] == reason
 
     handle = stack.client.get_workflow_handle(workflow_id(company.company_id, key))
@@ -162,11 +161,6 @@ async def test_pdf_and_attachments_travel_as_maventas_zip(stack: Stack) -> None:
     with zipfile.ZipFile(io.BytesIO(upload)) as archive:
         assert archive.namelist() == ["invoice.xml", "invoice.pdf", "1_erittely.pdf", "2_tuntilista.txt"]
         assert parse_invoice(archive.read("invoice.xml")).number == body["invoice"]["number"]
-
-
-async def _netvisor_says(stack: Stack, key: str, status: str) -> dict[str, Any] | None:
-    reported = await stack.netvisor_status(key)
-    return reported if reported is not None and reported["status"] == status else None
 
 
 def _netvisor_document(business_id: str) -> bytes:
