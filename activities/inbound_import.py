@@ -51,6 +51,7 @@ from store.received_invoices import (
     mark_imported,
     quarantine,
     release_from_quarantine,
+    take_back_attempt,
 )
 from workflows.inbox_models import CompanyInvoices, ImportBatch, ImportOutcome, WaitingInvoice
 
@@ -246,6 +247,7 @@ class InboundImportActivities:
             if not requested:
                 await self._acknowledge(creds, invoice_id)
             return "outside_import_mode"
+        before = row
         looked_up = row is not None and row.status == IMPORTING and row.attempts > 0
         found = None
         if looked_up and not isinstance(prepared, str):
@@ -263,7 +265,7 @@ class InboundImportActivities:
             raise Deferred(
                 "another attempt at this invoice may have reached Netvisor", self._ready_to_look_up()
             )
-        netvisor_key = found or await self._send(company, row, prepared)
+        netvisor_key = found or await self._send(company, row, prepared, before=before)
         if netvisor_key is None:
             await self._acknowledge(creds, invoice_id)
             return "quarantined"
@@ -347,21 +349,31 @@ class InboundImportActivities:
         return found
 
     async def _send(
-        self, company: ReceivingCompany, row: ReceivedInvoice, invoice: PurchaseInvoiceImport
+        self,
+        company: ReceivingCompany,
+        row: ReceivedInvoice,
+        invoice: PurchaseInvoiceImport,
+        *,
+        before: ReceivedInvoice | None,
     ) -> str | None:
         """Netvisor's key of the invoice, sent now; None once quarantined."""
         organisation = company.organisation_id
         try:
             return str(await self._netvisor.import_purchase_invoice(organisation, invoice))
-        # The ledger has counted this attempt, so the next one looks the invoice up first, which Netvisor's
-        # list can answer only `recheck_after` from now (the time the ledger enforces is never later).
         except NetvisorUnavailable as error:
+            if not error.uncertain:
+                await self._take_back(row, before)
+                raise Deferred(f"Netvisor: {error.message}") from None
+            # The ledger has counted this attempt, so the next one looks the invoice up first, which
+            # Netvisor's list can answer only `recheck_after` from now (never later than the ledger's time).
             raise Deferred(f"Netvisor: {error.message}", self._ready_to_look_up()) from None
         except NetvisorRejected as error:
             if error.code in COMPANY_LEVEL_REJECTIONS:
+                await self._take_back(row, before)
                 raise CompanyBlocked(f"Netvisor: {error}") from None
             if error.code in RETRYABLE_REJECTIONS:
-                raise Deferred(f"Netvisor: {error}", self._ready_to_look_up(), unavailable=False) from None
+                await self._take_back(row, before)
+                raise Deferred(f"Netvisor: {error}", unavailable=False) from None
             await self._quarantine(row.maventa_invoice_id, f"Netvisor rejected the invoice: {error}")
             return None
 
@@ -448,6 +460,15 @@ class InboundImportActivities:
                 quarantine(session, invoice_id, reason[:4000])
 
         log.warning("received invoice quarantined", extra={"invoice_id": invoice_id, "reason": reason})
+        await asyncio.to_thread(write)
+
+    async def _take_back(self, row: ReceivedInvoice, before: ReceivedInvoice | None) -> None:
+        """Netvisor certainly took nothing from this attempt: the ledger forgets it (take_back_attempt)."""
+
+        def write() -> None:
+            with unit_of_work(self._sessions) as session:
+                take_back_attempt(session, row.maventa_invoice_id, counted=row.attempts, before=before)
+
         await asyncio.to_thread(write)
 
     async def _record_imported(self, invoice_id: str, netvisor_key: str) -> None:

@@ -145,6 +145,24 @@ def release_from_quarantine(session: Session, maventa_invoice_id: str) -> bool:
     return True
 
 
+def take_back_attempt(
+    session: Session, maventa_invoice_id: str, *, counted: int, before: ReceivedInvoice | None
+) -> bool:
+    """Undo `begin_import`'s count of an attempt that certainly sent nothing (Netvisor unreachable, or
+    refusing before any work): the invoice is as it was, so the next attempt neither waits for Netvisor's list
+    nor looks it up in vain. `counted` is the count that attempt set; a later attempt's is left alone."""
+    invoice = _locked(session, maventa_invoice_id)
+    if invoice.status != IMPORTING or invoice.attempts != counted:
+        return False
+    if before is not None and before.status == IMPORTING:
+        invoice.attempts = before.attempts
+        invoice.updated_at = before.updated_at
+    else:
+        invoice.attempts = 0
+    session.flush()
+    return True
+
+
 def in_netvisor(session: Session, maventa_invoice_ids: Iterable[str]) -> set[str]:
     """Which of these invoices are already imported into Netvisor."""
     ids = list(dict.fromkeys(maventa_invoice_ids))

@@ -17,6 +17,9 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.inbound_import import UNAVAILABLE_IN_A_ROW, InboundImportActivities
 from clients.maventa import MaventaClient
+from clients.netvisor import NetvisorClient
+from devstack.ports import free_port
+from settings import Settings
 from tests.clock import wall_clock
 from tests.inbound.harness import Inbound, Receiver, inbound_stack
 from workflows.inbox_models import CompanyInvoices, ImportBatch, ImportOutcome
@@ -32,7 +35,10 @@ async def stack(temporal_client: Client, task_queue: str, tmp_path: Path) -> Asy
 
 
 async def _import(
-    stack: Inbound, *companies: tuple[Receiver, list[str]], maventa_paths: list[str] | None = None
+    stack: Inbound,
+    *companies: tuple[Receiver, list[str]],
+    maventa_paths: list[str] | None = None,
+    netvisor: NetvisorClient | None = None,
 ) -> ImportOutcome:
     """One attempt; `maventa_paths` collects the path of every Maventa request it makes."""
 
@@ -44,7 +50,9 @@ async def _import(
         maventa = MaventaClient(
             stack.settings.maventa_base_url, stack.settings.maventa_vendor_api_key, http=http, timeout_s=10
         )
-        activities = InboundImportActivities(maventa, stack.netvisor, stack.sessions, recheck_after=RECHECK)
+        activities = InboundImportActivities(
+            maventa, netvisor or stack.netvisor, stack.sessions, recheck_after=RECHECK
+        )
         batch = ImportBatch(
             companies=[
                 CompanyInvoices(maventa_company_uuid=c.maventa_uuid, queued=ids) for c, ids in companies
@@ -113,6 +121,24 @@ async def test_netvisor_down_stops_a_company_after_a_few_invoices(stack: Inbound
     assert sorted(w.invoice_id for w in outcome.waiting) == sorted(ids)
     tried = [i for i in ids if stack.ledger(i) is not None]
     assert tried == ids[:UNAVAILABLE_IN_A_ROW], "only the run of failures reached Netvisor"
+
+
+async def test_netvisor_unreachable_costs_no_recheck_delay(stack: Inbound) -> None:
+    """Nothing reached Netvisor, so the ledger forgets the attempts and the next one sends at once."""
+    company = await stack.company()
+    ids = await stack.arrive(company, "OPERATOR", count=3, number="UNREACHED")
+    unreachable = NetvisorClient.from_settings(Settings(netvisor_base_url=f"http://127.0.0.1:{free_port()}"))
+    try:
+        outcome = await _import(stack, (company, ids), netvisor=unreachable)
+    finally:
+        await unreachable.aclose()
+    assert sorted(w.invoice_id for w in outcome.waiting) == sorted(ids)
+    assert all(w.retry_at <= wall_clock() for w in outcome.waiting), "no recheck delay to wait for"
+    assert [stack.ledger(i).attempts for i in ids] == [0, 0, 0]  # type: ignore[union-attr]
+
+    again = await _import(stack, (company, ids))
+    assert again.imported == 3 and again.waiting == [], again
+    assert (await _numbers(stack, company))["UNREACHED"] == 3
 
 
 async def test_maventa_rate_limit_holds_the_rest_of_the_company(stack: Inbound) -> None:

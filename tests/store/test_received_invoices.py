@@ -8,6 +8,7 @@ from store.received_invoices import (
     IMPORTED,
     IMPORTING,
     QUARANTINED,
+    ReceivedInvoice,
     UnknownReceivedInvoiceError,
     begin_import,
     get_received_invoice,
@@ -16,6 +17,7 @@ from store.received_invoices import (
     mark_imported,
     quarantine,
     release_from_quarantine,
+    take_back_attempt,
 )
 
 RECEIVED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -55,6 +57,40 @@ def test_repeated_begin_counts_attempts_so_uncertain_outcomes_show(sessions: Ses
     with unit_of_work(sessions) as session:
         invoice = get_received_invoice(session, "m-1")
         assert invoice is not None and invoice.attempts == 2
+
+
+def _row(sessions: Sessions, invoice_id: str) -> ReceivedInvoice:
+    with unit_of_work(sessions) as session:
+        row = get_received_invoice(session, invoice_id)
+        assert row is not None
+        session.expunge(row)
+        return row
+
+
+def test_an_attempt_that_sent_nothing_is_taken_back_to_what_was_before(sessions: Sessions) -> None:
+    _begin(sessions, "m-1")
+    with unit_of_work(sessions) as session:
+        assert take_back_attempt(session, "m-1", counted=1, before=None) is True
+    assert _row(sessions, "m-1").attempts == 0, "a first attempt taken back: nothing to look up or wait for"
+
+    _begin(sessions, "m-1")
+    earlier = _row(sessions, "m-1")
+    _begin(sessions, "m-1")
+    with unit_of_work(sessions) as session:
+        assert take_back_attempt(session, "m-1", counted=2, before=earlier) is True
+    row = _row(sessions, "m-1")
+    assert (row.attempts, row.updated_at) == (1, earlier.updated_at), "the earlier uncertain attempt stays"
+
+
+def test_only_the_attempt_that_counted_is_taken_back(sessions: Sessions) -> None:
+    _begin(sessions, "m-1")
+    _begin(sessions, "m-1")  # another attempt since
+    with unit_of_work(sessions) as session:
+        assert take_back_attempt(session, "m-1", counted=1, before=None) is False
+        mark_imported(session, "m-1", "nv-1", at=IMPORT_TIME)
+    with unit_of_work(sessions) as session:
+        assert take_back_attempt(session, "m-1", counted=2, before=None) is False
+    assert _row(sessions, "m-1").attempts == 2
 
 
 def test_failed_import_rolls_back_with_its_transaction(sessions: Sessions) -> None:
