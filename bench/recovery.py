@@ -6,20 +6,22 @@ fault in the same run, on one stack of two worker processes (`make run WORKERS=2
   the time from the last kill until the burst is complete (every invoice imported, every sales invoice
   delivered); the baseline is the whole same burst without kills.
 - **Netvisor's partial faults**: 60 invoices of one company while Netvisor answers 20 % of calls with 500 and
-  drops 20 % of the rest of its answers after committing. Each invoice's time from its arrival until it is in
-  Netvisor, and until the service knows it is (the ledger says imported); an invoice whose answer was dropped
-  is in Netvisor at once, but known only after `inbound_recheck_after_s` (90 s). Baseline: 60 without faults.
+  drops 20 % of the rest of its answers after committing. Each invoice's attempts as the ledger shows them:
+  the slowest of those imported at their first attempt, and the longest any invoice waited for its next
+  attempt (a 5xx or a dropped answer may have committed, so the next waits `inbound_recheck_after_s`, 90 s,
+  until Netvisor can show it). Baseline: the same 60 without faults.
 - **Two workers**: 1,000 invoices over 20 companies with the second worker stopped, then with both;
   invoices per second and each process's CPU seconds during the burst, which shows what bounds the ratio.
 """
 
 import asyncio
+import itertools
 import os
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -68,11 +70,13 @@ class PartialFaults:
     baseline: Burst
     faulted: Burst
     recheck_after_s: float
-    certain_worst_s: float
-    """Slowest arrival → in Netvisor among invoices known at once (no uncertain answer)."""
-    known_worst_s: float
-    """Slowest arrival → the service knows it is in Netvisor, over all invoices."""
-    uncertain: int
+    first_try_worst_s: float
+    """Slowest arrival → imported among the invoices imported by their first attempt."""
+    longest_wait_s: float
+    """The longest any invoice waited for its next attempt."""
+    retried: int
+    """Invoices that needed more than one attempt (an error or an uncertain answer)."""
+    unfinished: int
 
 
 @dataclass
@@ -250,47 +254,85 @@ async def measure_lost_worker(running: Running, sessions: Sessions, companies: l
     return LostWorker(baseline=baseline, faulted=faulted, kills=kills, recovery_s=recovery)
 
 
+def ledger_rows(sessions: Sessions, invoice_ids: list[str]) -> dict[str, tuple[str, int, datetime]]:
+    """Invoice id -> (status, attempts, updated_at): an attempt's start sets updated_at, so does its end."""
+    with reading(sessions) as session:
+        rows = session.exec(
+            select(ReceivedInvoice).where(col(ReceivedInvoice.maventa_invoice_id).in_(invoice_ids))
+        ).all()
+        return {row.maventa_invoice_id: (row.status, row.attempts, row.updated_at) for row in rows}
+
+
+@dataclass
+class Attempts:
+    """One burst's invoices as the ledger showed them, polled every 0.25 s."""
+
+    arrived: datetime
+    started: dict[str, list[datetime]] = field(default_factory=dict)
+    imported: dict[str, datetime] = field(default_factory=dict)
+
+    def first_try_worst_s(self) -> float:
+        """Slowest arrival → imported among invoices imported by their first attempt (no uncertain answer)."""
+        return max(
+            (
+                (moment - self.arrived).total_seconds()
+                for invoice_id, moment in self.imported.items()
+                if len(self.started.get(invoice_id, [])) <= 1
+            ),
+            default=0.0,
+        )
+
+    def longest_wait_s(self, until: datetime) -> float:
+        """The longest time any invoice waited for its next attempt (or, unfinished, since its last one)."""
+        longest = 0.0
+        for invoice_id, starts in self.started.items():
+            end = self.imported.get(invoice_id, until)
+            moments = [self.arrived, *starts, end]
+            longest = max(longest, *((b - a).total_seconds() for a, b in itertools.pairwise(moments)))
+        return longest
+
+    @property
+    def retried(self) -> int:
+        return sum(1 for starts in self.started.values() if len(starts) > 1)
+
+
 async def _arrivals_tracked(
     running: Running, sessions: Sessions, company: Company, count: int
-) -> tuple[Burst, float, float, int]:
-    """(burst, slowest certain → Netvisor, slowest → known, uncertain count) for `count` invoices."""
-    arrived = time.perf_counter()
-    arrived_wall = datetime.now().astimezone()
+) -> tuple[Burst, Attempts, float]:
+    """The burst, each invoice's attempts, and the seconds until the last was imported (or the deadline)."""
+    attempts = Attempts(arrived=datetime.now(UTC))
+    started = time.perf_counter()
     ids = await arrive(running, company.business_id, count)
-    seen: dict[str, float] = {}
-    known: dict[str, datetime] = {}
-    deadline = arrived + SETTLE_S
-    while len(known) < count and time.perf_counter() < deadline:
-        found = await in_netvisor(running, company)
-        now = time.perf_counter()
-        for invoice_id in ids:
-            if found[invoice_id] and invoice_id not in seen:
-                seen[invoice_id] = now - arrived
-        known = await asyncio.to_thread(imported_at, sessions, ids)
+    seen: dict[str, int] = {}
+    while len(attempts.imported) < count and time.perf_counter() < started + SETTLE_S:
+        for invoice_id, (status, tries, updated) in (
+            await asyncio.to_thread(ledger_rows, sessions, ids)
+        ).items():
+            if status == IMPORTED:
+                attempts.imported.setdefault(invoice_id, updated)
+            elif tries > seen.get(invoice_id, 0):
+                attempts.started.setdefault(invoice_id, []).append(updated)
+            seen[invoice_id] = max(tries, seen.get(invoice_id, 0))
         await asyncio.sleep(0.25)
-    known_s = {i: (moment - arrived_wall).total_seconds() for i, moment in known.items()}
-    # An answer dropped after the commit: in Netvisor at once, known only at its recheck.
-    uncertain = {i for i in ids if i in seen and known_s.get(i, SETTLE_S) - seen[i] > 5.0}
-    certain_worst = max((seen.get(i, SETTLE_S) for i in ids if i not in uncertain), default=0.0)
-    known_worst = max((known_s.get(i, SETTLE_S) for i in ids), default=0.0)
-    burst = await _counted(running, {company: ids}, {}, known_worst)
-    return burst, certain_worst, known_worst, len(uncertain)
+    seconds = time.perf_counter() - started
+    return await _counted(running, {company: ids}, {}, seconds), attempts, seconds
 
 
 async def measure_partial_faults(running: Running, sessions: Sessions, company: Company) -> PartialFaults:
-    baseline, _, _, _ = await _arrivals_tracked(running, sessions, company, 60)
+    baseline, _, _ = await _arrivals_tracked(running, sessions, company, 60)
     await netvisor_faults(running, **PARTIAL_FAULTS)
     try:
-        faulted, certain, known, uncertain = await _arrivals_tracked(running, sessions, company, 60)
+        faulted, attempts, _ = await _arrivals_tracked(running, sessions, company, 60)
     finally:
         await netvisor_faults(running)
     return PartialFaults(
         baseline=baseline,
         faulted=faulted,
         recheck_after_s=running.settings.inbound_recheck_after_s,
-        certain_worst_s=certain,
-        known_worst_s=known,
-        uncertain=uncertain,
+        first_try_worst_s=attempts.first_try_worst_s(),
+        longest_wait_s=attempts.longest_wait_s(datetime.now(UTC)),
+        retried=attempts.retried,
+        unfinished=60 - len(attempts.imported),
     )
 
 
@@ -408,33 +450,36 @@ def _report_lost_worker(report: Report, lost: LostWorker) -> None:
 
 def _report_partial_faults(report: Report, partial: PartialFaults) -> None:
     report.figures |= {
-        "partial_faults_certain_worst_s": round(partial.certain_worst_s, 1),
-        "partial_faults_known_worst_s": round(partial.known_worst_s, 1),
-        "partial_faults_uncertain": partial.uncertain,
+        "partial_faults_first_try_worst_s": round(partial.first_try_worst_s, 1),
+        "partial_faults_longest_wait_s": round(partial.longest_wait_s, 1),
+        "partial_faults_retried": partial.retried,
+        "partial_faults_unfinished": partial.unfinished,
         "partial_faults_baseline_s": round(partial.baseline.seconds, 1),
+        "partial_faults_seconds": round(partial.faulted.seconds, 1),
         "partial_faults_lost": partial.faulted.lost,
         "partial_faults_doubled": partial.faulted.doubled,
     }
     waiting_goal = partial.recheck_after_s + 15
     report.add(
         Row(
-            "Netvisor 20 % 500 + 20 % dropped, 60 invoices of one company: slowest certain one in Netvisor",
-            f"{partial.certain_worst_s:.1f} s",
+            "Netvisor 20 % 500 + 20 % dropped, 60 invoices of one company: slowest imported at its first try",
+            f"{partial.first_try_worst_s:.1f} s",
             f"{partial.baseline.seconds:.1f} s all 60 without faults",
-            f"{partial.certain_worst_s / partial.baseline.seconds:.2f}",
+            f"{partial.first_try_worst_s / partial.baseline.seconds:.2f}",
             "<= 30 s",
-            partial.certain_worst_s <= 30,
+            partial.first_try_worst_s <= 30,
         )
     )
     report.add(
         Row(
-            f"  the same: slowest known imported ({partial.uncertain} had an uncertain answer)",
-            f"{partial.known_worst_s:.1f} s, {partial.faulted.lost} lost, {partial.faulted.doubled} doubled",
+            f"  the same: longest wait for a next attempt ({partial.retried} needed more than one)",
+            f"{partial.longest_wait_s:.1f} s; all in {partial.faulted.seconds:.0f} s, "
+            f"{partial.unfinished} unfinished, {partial.faulted.doubled} doubled",
             f"recheck after {partial.recheck_after_s:.0f} s",
             "",
-            f"<= {waiting_goal:.0f} s, 0 lost, 0 doubled",
-            partial.known_worst_s <= waiting_goal
-            and partial.faulted.lost == 0
+            f"<= {waiting_goal:.0f} s, 0 unfinished, 0 doubled",
+            partial.longest_wait_s <= waiting_goal
+            and partial.unfinished == 0
             and _no_doubles(partial.faulted),
         )
     )
