@@ -20,7 +20,7 @@ from bench.founding import AIM, measure_founding
 from bench.idle import measure_idle
 from bench.inbound import InboundResult, measure_inbound
 from bench.latency import measure_latency
-from bench.memory import measure_memory
+from bench.memory import WAKE_SAMPLE, measure_memory
 from bench.outbound import measure_outbound
 from bench.parsing import measure_parsing
 from bench.recovery import run_recovery
@@ -327,6 +327,17 @@ async def _memory(
                 growth <= 1.05,
             )
         )
+    report.figures["evicted_companies_woken"] = f"{result.woken}/{WAKE_SAMPLE}"
+    report.add(
+        Row(
+            "evicted companies woken by a report (sample of the first started)",
+            f"{result.woken} of {WAKE_SAMPLE} carried on",
+            "",
+            "",
+            "all",
+            result.woken == WAKE_SAMPLE,
+        )
+    )
     report.notes.append(f"memory: {workflows} workflows started and settled in {result.start_s:.0f} s")
 
 

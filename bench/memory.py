@@ -5,7 +5,9 @@ carry across continue-as-new (and its search attributes and projection already a
 each costs one workflow task and then waits with no timer, as an idle company does. Memory is VmRSS, read
 at each checkpoint on the way up (e.g. 1,000, 10,000 and 50,000) once the workflows started so far have
 settled, so one run shows whether the worker's memory stays flat while the companies grow; the dev server's
-disk is the size of its SQLite files there.
+disk is the size of its SQLite files there. After the last reading a sample of the first companies started,
+evicted from the worker's cache long before, each gets a company report and must show it: they replay and
+carry on (queries and signals after the measured readings).
 """
 
 import asyncio
@@ -40,6 +42,7 @@ from workflows.search_attributes import (
     NETVISOR_COMPANY_ID,
 )
 
+WAKE_SAMPLE = 20
 SETTLE_S = 5.0
 SETTLE_PER_WORKFLOW_S = 0.1
 """On 2 busy cores the worker took over 300 s to give 10,000 new workflows their first task."""
@@ -65,6 +68,9 @@ class MemoryResult:
     server_before_mb: float
     server_after_mb: float
     checkpoints: tuple[Checkpoint, ...] = ()
+    woken: int = 0
+    """Of WAKE_SAMPLE of the first companies started (long evicted by then), those that took a new company
+    report and showed it in their account view: an evicted run replays and carries on."""
 
 
 def connected_input(company_id: str, now: datetime) -> tuple[ConnectionInput, TypedSearchAttributes]:
@@ -133,6 +139,28 @@ async def _settled(running: Running, workflow_ids: list[str], within_s: float = 
             await asyncio.sleep(0.2)
 
 
+async def _wake(running: Running, workflow_id: str, within_s: float = 120.0) -> bool:
+    """A renamed company report to a sleeping company; True once its account view shows the new name."""
+    handle = running.client.get_workflow_handle(workflow_id)
+    view = await handle.query(ConnectionWorkflow.account)
+    name = f"Herätetty {workflow_id[-6:]} Oy"
+    report = CompanyReport(
+        business_id=view.business_id,
+        name=name,
+        email="talous@muisti.fi",
+        address=Address(street="Muistikatu 1", post_code="00100", city="Helsinki"),
+        modules=Modules(sales=True, purchases=True),
+    )
+    await handle.signal(ConnectionWorkflow.report_company, report)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within_s
+    while loop.time() < deadline:
+        if (await handle.query(ConnectionWorkflow.account)).name == name:
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
 def server_disk_mb(running: Running) -> float:
     """The dev server's SQLite database with its WAL, in MB."""
     files = running.devstack.data_dir.glob("temporal.db*")
@@ -189,6 +217,9 @@ async def measure_memory(
         first = step
         readings.append(await _checkpoint(running, ids))
     start_s = time.perf_counter() - started
+    early = ids[: max(WAKE_SAMPLE, len(ids) // 50)]
+    sample = early[:: max(1, len(early) // WAKE_SAMPLE)][:WAKE_SAMPLE]
+    woken = sum(await asyncio.gather(*(_wake(running, wid) for wid in sample)))
     return MemoryResult(
         workflows=workflows,
         start_s=start_s,
@@ -198,4 +229,5 @@ async def measure_memory(
         server_before_mb=server_before,
         server_after_mb=rss_mb(running.temporal_pid),
         checkpoints=tuple(readings),
+        woken=woken,
     )
