@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 
 import httpx
 
-SLOWER_AFTER_429 = 0.8
+SLOWER_AFTER_429 = 0.9
 """Fraction of its rate the pace runs at right after a 429; it comes back to the full rate over RECOVERY_S."""
-RECOVERY_S = 30.0
+RECOVERY_S = 10.0
 HOLD_WITHOUT_RETRY_AFTER_S = 1.0
 """A 429 without Retry-After holds the requests this long: the window limits are counted in."""
 
