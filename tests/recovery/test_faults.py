@@ -112,7 +112,9 @@ async def test_the_api_killed_while_netvisor_sends_again_with_the_same_keys(
     # Invoices arrive while no API answers Maventa's notices.
     received += await service.arrive(company, 4)
     await service.devstack.api.start()
-    assert set(await sending) == {202}
+    # A submission the API had accepted when it died gets no answer; its repeat is answered 200 (the one
+    # already accepted), every other one 202.
+    assert set(await sending) <= {200, 202}
 
     again = await netvisor_outbox(service, company, keys)
     assert set(again) == {200}, "a repeat with the same key is answered as the one already accepted"
