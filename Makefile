@@ -34,11 +34,11 @@ lock-upgrade:
 run: $(STAMP)
 	$(BIN)/python -m devstack
 
-# Two pytest processes (pytest-xdist); the tests that start the whole service as processes run one after
-# another on one of them (tests/conftest.py). PYTEST_PROCESSES=0 runs everything in this process.
+# Two pytest processes (pytest-xdist), each test file whole on one of them (docs/testing.md).
+# PYTEST_PROCESSES=0 runs everything in this process.
 PYTEST_PROCESSES ?= 2
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_PROCESSES) --dist loadgroup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_PROCESSES) --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache .

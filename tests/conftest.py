@@ -6,7 +6,6 @@ moved to that moment before the test begins, so a test that would fail on some l
 
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -18,19 +17,6 @@ from devstack.binaries import temporal_cli, temporal_test_server
 from tests.clock import CLOCK_STARTS, TODAY, ClockStart, server_time, skip_to
 from workers.bytecode import cache_workflow_bytecode
 from workflows.search_attributes import ALL_SEARCH_ATTRIBUTES
-
-TESTS = Path(__file__).parent
-PROCESS_STACKS = ("browser", "devstack", "recovery", "reliability")
-"""Folders whose tests start the whole service as processes (dev server, workers, API, sandboxes): `make test`
-runs them one after another on one of its two pytest processes, so two such stacks never share the 2 cores
-while the other process runs the rest."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.relative_to(TESTS).parts[0] in PROCESS_STACKS:
-            item.add_marker(pytest.mark.xdist_group("process-stacks"))
-
 
 # Small enough that continue-as-new is suggested within a test.
 SUGGEST_CONTINUE_AS_NEW_AFTER_EVENTS = 60
