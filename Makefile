@@ -34,11 +34,14 @@ lock-upgrade:
 run: $(STAMP)
 	$(BIN)/python -m devstack
 
-# Two pytest processes (pytest-xdist), each test file whole on one of them (docs/testing.md).
-# PYTEST_PROCESSES=0 runs everything in this process.
+# Two pytest processes (pytest-xdist), each test file whole on one of them; then the fault tests, which start
+# the whole service and break it on purpose, alone on the machine (docs/testing.md).
+# PYTEST_PROCESSES=0 runs the first part in this process too.
 PYTEST_PROCESSES ?= 2
+FAULT_TESTS := tests/reliability tests/recovery
 test: $(STAMP) lint typecheck
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_PROCESSES) --dist loadfile
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_PROCESSES) --dist loadfile $(addprefix --ignore=,$(FAULT_TESTS))
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(FAULT_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --no-cache .
