@@ -38,7 +38,12 @@ async def test_an_arrival_is_imported_on_the_webhook_alone(stack: Inbound) -> No
         ids = await stack.arrive(company, "OPERATOR", count=15)
         assert await eventually(lambda: _all_in_netvisor(stack, company, 15))
         assert await _signals(stack) <= 3, "fifteen webhooks in a burst are coalesced into few signals"
-    assert {stack.ledger(i).status for i in ids} == {"imported"}  # type: ignore[union-attr]
+
+        async def all_booked() -> bool:
+            """The ledger is written after Netvisor has answered: wait for it before the worker stops."""
+            return {stack.ledger(i).status for i in ids} == {"imported"}  # type: ignore[union-attr]
+
+        assert await eventually(all_booked)
 
 
 async def test_the_webhook_refuses_a_wrong_secret_and_acknowledges_the_unknown(stack: Inbound) -> None:
