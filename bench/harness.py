@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import httpx
 from temporalio.client import Client
 
-from devstack.ports import free_port
+from devstack.ports import free_port, free_port_block
 from devstack.stack import DevStack
 from settings import Settings
 from starters.webhook_subscription import ensure_webhook_subscription
@@ -26,8 +26,9 @@ PORT_SETTINGS = (
     "TEMPORAL_UI_PORT",
     "MAVENTA_SANDBOX_PORT",
     "NETVISOR_SANDBOX_PORT",
-    "METRICS_PORT",
 )
+# The most worker processes a bench or test stack starts; each serves `/metrics` on the port after the last.
+MOST_WORKERS = 4
 
 
 def loopback_environment(folder: Path) -> dict[str, str]:
@@ -35,6 +36,7 @@ def loopback_environment(folder: Path) -> dict[str, str]:
     `make run` and beside another stack."""
     values = {name: str(free_port()) for name in PORT_SETTINGS}
     return values | {
+        "METRICS_PORT": str(free_port_block(MOST_WORKERS)),
         "DATA_DIR": str(folder),
         "BIND_HOST": "127.0.0.1",
         "TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",

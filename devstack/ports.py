@@ -1,6 +1,9 @@
 """Every port the stack listens on, checked before anything starts, so a clash is named, not half-started."""
 
+import random
 import socket
+from contextlib import ExitStack
+from pathlib import Path
 
 from devstack.temporal_server import frontend_port
 from settings import Settings
@@ -31,6 +34,46 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def free_port_block(count: int, host: str = "127.0.0.1") -> int:
+    """The first of `count` consecutive free ports below the system's range for outgoing connections, for
+    the workers' `/metrics` (METRICS_PORT, the next one, ...). `free_port` gives a port from that range, and
+    the port after it may be taken by an outgoing connection before the second worker starts (a CI run lost
+    its stack so)."""
+    lowest_outgoing = outgoing_port_range()[0]
+    candidates = random.Random()
+    for _ in range(200):
+        first = candidates.randrange(LOWEST_CHOSEN_PORT, lowest_outgoing - count)
+        if all_free(host, range(first, first + count)):
+            return first
+    raise OSError(f"no {count} consecutive free ports between {LOWEST_CHOSEN_PORT} and {lowest_outgoing}")
+
+
+LOWEST_CHOSEN_PORT = 20000
+OUTGOING_PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def outgoing_port_range() -> tuple[int, int]:
+    """The ports the system picks for outgoing connections (Linux's default where it does not say)."""
+    try:
+        low, high = OUTGOING_PORT_RANGE.read_text().split()
+    except (OSError, ValueError):
+        return 32768, 60999
+    return int(low), int(high)
+
+
+def all_free(host: str, ports: range) -> bool:
+    """Whether every port is free at once: each is held until all are checked."""
+    with ExitStack() as held:
+        for port in ports:
+            probe = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                return False
+    return True
 
 
 def is_free(host: str, port: int) -> bool:
