@@ -9,6 +9,7 @@ body may exceed 8 KiB `openapi_extra=body_limit(...)`, take the Temporal client 
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -33,6 +34,7 @@ from starters.api.access_log import AccessLogMiddleware
 from starters.api.console import pages as console
 from starters.api.errors import install_error_handlers
 from starters.api.gate import RequestGate
+from starters.api.links import with_links
 from starters.api.store import answer_store_unavailable
 from starters.api.temporal import TemporalConnection, TemporalUnavailable
 from starters.inbound import wake_after_start
@@ -111,6 +113,12 @@ def create_app(settings: Settings) -> FastAPI:
     answer_store_unavailable(app)
     for router in ROUTERS:
         app.include_router(router)
+    describe = app.openapi
+
+    def description_with_links() -> dict[str, Any]:
+        return app.openapi_schema or with_links(describe())
+
+    app.openapi = description_with_links  # type: ignore[method-assign]
     # The last added runs first: request id and access log, CORS (preflights answered there), the gate.
     app.add_middleware(RequestGate, settings=settings)
     app.add_middleware(CodecCors, origins=settings.temporal_ui_origins)

@@ -10,7 +10,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -23,8 +22,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from settings import Settings
 from starters.api.app import create_app
-from starters.api.support_session import COOKIE, session_value
+from starters.api.support_session import COOKIE
 from store.schema import migrate
+from tests.starters.api.fuzz_checks import assert_error_shape, credentials
 
 FUZZ_EXAMPLES = 6
 SALES_INVOICE_EXAMPLES = 25
@@ -73,20 +73,6 @@ def fuzzed(temporal_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathF
     listener.close()
 
 
-def _credentials(case: Case, api_settings: Settings) -> tuple[dict[str, str], dict[str, str]]:
-    """Headers and cookies that authenticate this operation's caller."""
-    schemes = {
-        name for requirement in case.operation.definition.raw.get("security", []) for name in requirement
-    }
-    if "netvisorToken" in schemes:
-        return {"Authorization": f"Bearer {NETVISOR_TOKEN}"}, {}
-    if "supportToken" in schemes:
-        return {"Authorization": f"Bearer {SUPPORT_TOKEN}"}, {}
-    if "supportSession" in schemes:
-        return {}, {COOKIE: session_value(api_settings)}
-    return {}, {}
-
-
 def _keep_clear_of_other_tests(case: Case) -> None:
     """Fuzzed ids that match their pattern get a prefix of their operation (one operation never meets the
     workflows another started), and a month that could really be billed becomes one still to come."""
@@ -97,13 +83,6 @@ def _keep_clear_of_other_tests(case: Case) -> None:
         parameters["company_id"] = (prefix + company_id)[:64]
     if isinstance(parameters.get("month"), str) and MONTH.match(parameters["month"]):
         parameters["month"] = "2999-12"
-
-
-def _error_shape(answer: Any) -> None:
-    body = answer.json()
-    assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message", "details"}, body
-    assert isinstance(body["error"]["details"], list)
 
 
 FUZZ = settings(
@@ -136,7 +115,7 @@ def _fuzz(case: Case, fuzzed: Settings) -> None:
     base_url = f"http://127.0.0.1:{fuzzed.api_port}"
     _keep_clear_of_other_tests(case)
     operation = f"{case.method.upper()} {case.operation.path}"
-    headers, cookies = _credentials(case, fuzzed)
+    headers, cookies = credentials(case, fuzzed)
     parameters = case.path_parameters or {}
     if "secret" in parameters:
         guessed = parameters["secret"]
@@ -146,7 +125,7 @@ def _fuzz(case: Case, fuzzed: Settings) -> None:
         answer = case.call(base_url=base_url, session=session, headers=headers, cookies=cookies)
     assert answer.status_code < 500, (answer.status_code, answer.text[:500])
     if answer.status_code >= 400:
-        _error_shape(answer)
+        assert_error_shape(answer)
     if operation in PUBLIC:
         return
     if "secret" in parameters:
@@ -162,4 +141,4 @@ def _fuzz(case: Case, fuzzed: Settings) -> None:
         stranger.status_code,
         stranger.text[:300],
     )
-    _error_shape(stranger)
+    assert_error_shape(stranger)
