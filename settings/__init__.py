@@ -165,7 +165,7 @@ class Settings(BaseSettings):
         description="Serve /openapi.json, /docs and /redoc to anyone; by default in dev, not in production",
     )
     api_max_body_bytes: int = Field(
-        25 * 1024 * 1024,
+        16 * 1024 * 1024,
         description="Largest request body of any route: a sales invoice with its attachments (413 above it); "
         "smaller routes have smaller limits (docs/security.md)",
     )
