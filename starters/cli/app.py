@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from starters.cli.api import OK, USAGE, CliFailure, SupportApi
-from starters.cli.render import answer_line, companies_table, company_panel, quarantine_table
+from starters.cli.render import answer_line, companies_page, company_panel, quarantine_table
 
 app = typer.Typer(
     name="maventa-support",
@@ -33,6 +33,9 @@ def err() -> Console:
 
 CompanyIdArg = Annotated[str, typer.Argument(help="Netvisor's id of the company")]
 PAGE = 500
+"""The most companies the support API lists at once."""
+PAGE_SIZE = 50
+"""A page, as the console shows them."""
 
 
 class Context:
@@ -101,38 +104,43 @@ def status(ctx: typer.Context, company_id: CompanyIdArg) -> None:
 @app.command("list")
 def list_companies(
     ctx: typer.Context,
+    find: Annotated[
+        str | None,
+        typer.Option(
+            "--find",
+            "-f",
+            help="Netvisor company id, business id (1234567-8, 12345678, FI12345678), Maventa company id "
+            "or e-invoice address (an OVT code names its business id)",
+        ),
+    ] = None,
     state: Annotated[
-        str | None, typer.Option(help="Only this state, e.g. RECEIVING or NEEDS_SUPPORT")
+        str | None, typer.Option(help="Only this state, e.g. EXISTING_ACCOUNT, RECEIVING or NEEDS_SUPPORT")
     ] = None,
     needs_support: Annotated[
         bool, typer.Option("--needs-support", help="Only companies support should look at")
     ] = False,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many companies")] = 100,
+    bank_network_overdue: Annotated[
+        bool,
+        typer.Option("--bank-network-overdue", help="Only companies whose banks have not confirmed in time"),
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, max=PAGE, help="Companies on a page")] = PAGE_SIZE,
+    after: Annotated[
+        str | None,
+        typer.Option(help="The page after this company id (every page but the last says what to pass)"),
+    ] = None,
 ) -> None:
-    """Companies by state and/or needing support, as a table."""
-    params: dict[str, Any] = {}
-    if state:
-        params["state"] = state.upper()
+    """Find companies the way the console does: by any identifier, state, needing support or an overdue
+    bank network; a page at a time."""
+    params: dict[str, Any] = {"limit": limit}
+    for name, value in (("q", find), ("state", state.upper() if state else None), ("after", after)):
+        if value:
+            params[name] = value
     if needs_support:
         params["needs_support"] = "true"
-    companies: list[dict[str, Any]] = []
-    after: str | None = None
-    while len(companies) < limit:
-        page = _call(
-            ctx,
-            "GET",
-            "/v1/support/companies",
-            params={
-                **params,
-                "limit": min(PAGE, limit - len(companies)),
-                **({"after": after} if after else {}),
-            },
-        )
-        companies += page["companies"]
-        after = page["next_after"]
-        if after is None:
-            break
-    _show(ctx, {"companies": companies}, lambda body: companies_table(body["companies"]))
+    if bank_network_overdue:
+        params["bank_network_overdue"] = "true"
+    page = _call(ctx, "GET", "/v1/support/companies", params=params)
+    _show(ctx, page, companies_page)
 
 
 @app.command()

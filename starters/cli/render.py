@@ -114,9 +114,22 @@ def company_panel(status: dict[str, Any]) -> Panel:
     return Panel(Group(*parts), title=f"Company {status['company_id']}")
 
 
-def companies_table(companies: list[dict[str, Any]]) -> Table:
-    table = Table(title=f"{len(companies)} companies", title_justify="left")
-    for column in ("company", "business id", "name", "state", "import", "needs support", "updated"):
+def companies_page(page: dict[str, Any]) -> Group:
+    """A page of companies as a table, and how to ask for the next page when there is one."""
+    companies = page["companies"]
+    more = page["next_after"] is not None
+    title = f"{len(companies)} companies" + (" (more on the next page)" if more else "")
+    table = Table(title=title, title_justify="left")
+    for column in (
+        "company",
+        "business id",
+        "name",
+        "state",
+        "maventa company",
+        "import",
+        "needs support",
+        "updated",
+    ):
         table.add_column(column)
     for row in companies:
         table.add_row(
@@ -124,11 +137,14 @@ def companies_table(companies: list[dict[str, Any]]) -> Table:
             row["business_id"],
             row["name"],
             state_text(row["state"]),
+            row.get("maventa_company_id") or "",
             row["import_mode"],
             Text(row["needs_support_reason"] or "yes", style="red") if row["needs_support"] else "",
             _when(row["updated_at"]),
         )
-    return table
+    if not more:
+        return Group(table)
+    return Group(table, Text(f"Next page: the same command with --after {page['next_after']}"))
 
 
 def quarantine_table(invoices: list[dict[str, Any]]) -> Table:
