@@ -1,10 +1,13 @@
 """Importing a company's received invoices into Netvisor, exactly once (§4).
 
-The received-invoice ledger is the truth. Netvisor's import has no idempotency key, so an invoice whose
-earlier attempt may have reached Netvisor (the ledger still says `importing`) is looked up there before it is
-sent again, and only after Netvisor's list can show it (`recheck_after`; Finvoice imports take about a minute
-to appear, docs/facts/netvisor.md §4.1). Each company's invoices go one at a time (Netvisor's rule,
-docs/facts/netvisor.md §1); companies of a batch go side by side.
+The received-invoice ledger is the truth. Netvisor's import has no idempotency key, but it takes a request's
+TransactionId only once (docs/facts/netvisor.md §2.2). So an invoice whose earlier attempt may have reached
+Netvisor (the ledger still says `importing`) is first sent again as the same request, with the TransactionId
+the ledger kept: accepted, the earlier one never reached Netvisor (a worker lost before or while sending it, a
+5xx from in front of Netvisor); refused as used, it did, and the invoice is looked up in Netvisor once
+Netvisor's list can show it (`recheck_after`; Finvoice imports take about a minute to appear, §4.1) before it
+is sent anew. An id is sent again only within `recheck_after` of its first use. Each company's invoices go
+one at a time (Netvisor's rule, docs/facts/netvisor.md §1); companies of a batch go side by side.
 
 Outcomes per invoice: imported, already in Netvisor, outside the import mode (acknowledged, left for manual
 transfer), quarantined (unreadable or rejected: set aside for support, acknowledged, never retried by itself)
@@ -45,12 +48,16 @@ from store.received_invoices import (
     IMPORTED,
     IMPORTING,
     QUARANTINED,
+    Attempt,
     ReceivedInvoice,
     begin_import,
+    count_attempt,
+    forget_transaction,
     get_received_invoice,
     mark_imported,
     quarantine,
     release_from_quarantine,
+    resendable,
     take_back_attempt,
 )
 from workflows.inbox_models import CompanyInvoices, ImportBatch, ImportOutcome, WaitingInvoice
@@ -236,7 +243,9 @@ class InboundImportActivities:
         if row is not None and row.status == QUARANTINED and not requested:
             await self._acknowledge(creds, invoice_id)
             return "skipped"
-        if row is not None and row.status == IMPORTING and row.attempts > 0:
+        resend = row is not None and row.status == IMPORTING and self._resendable(row)
+        looked_up = row is not None and row.status == IMPORTING and row.attempts > 0 and not resend
+        if row is not None and looked_up:
             self._wait_until_netvisor_can_tell(row)
         fetched = await ahead.take(invoice_id)
         if fetched is None:
@@ -248,7 +257,6 @@ class InboundImportActivities:
                 await self._acknowledge(creds, invoice_id)
             return "outside_import_mode"
         before = row
-        looked_up = row is not None and row.status == IMPORTING and row.attempts > 0
         found = None
         if looked_up and not isinstance(prepared, str):
             found = await self._earlier_attempt_in_netvisor(company, invoice_id, prepared)
@@ -260,12 +268,16 @@ class InboundImportActivities:
             await self._quarantine(invoice_id, prepared)
             await self._acknowledge(creds, invoice_id)
             return "quarantined"
-        if found is None and row.attempts > 1 and not looked_up:
-            # Another attempt began this invoice since its turn began (a lost attempt's successor).
-            raise Deferred(
-                "another attempt at this invoice may have reached Netvisor", self._ready_to_look_up()
-            )
-        netvisor_key = found or await self._send(company, row, prepared, before=before)
+        netvisor_key = found
+        if netvisor_key is None:
+            seen = before.attempts if before is not None and before.status == IMPORTING else 0
+            attempt = await self._count(invoice_id, seen)
+            if attempt is None:
+                # Another attempt counted since this one read the ledger, with an id not to be sent again.
+                raise Deferred(
+                    "another attempt at this invoice may have reached Netvisor", self._ready_to_look_up()
+                )
+            netvisor_key = await self._send(company, invoice_id, attempt, prepared)
         if netvisor_key is None:
             await self._acknowledge(creds, invoice_id)
             return "quarantined"
@@ -294,7 +306,12 @@ class InboundImportActivities:
             return False
         if row.status == QUARANTINED:
             return requested
-        return row.attempts == 0 or datetime.now(UTC) >= row.updated_at + self._recheck_after
+        now = datetime.now(UTC)
+        return row.attempts == 0 or self._resendable(row) or now >= row.updated_at + self._recheck_after
+
+    def _resendable(self, row: ReceivedInvoice) -> bool:
+        """The earlier attempt's request may be sent again as it was (its TransactionId): at once."""
+        return resendable(row, self._recheck_after, datetime.now(UTC))
 
     def _wait_until_netvisor_can_tell(self, row: ReceivedInvoice) -> None:
         """An earlier attempt may have reached Netvisor: look only once Netvisor's list can show it."""
@@ -349,32 +366,40 @@ class InboundImportActivities:
         return found
 
     async def _send(
-        self,
-        company: ReceivingCompany,
-        row: ReceivedInvoice,
-        invoice: PurchaseInvoiceImport,
-        *,
-        before: ReceivedInvoice | None,
+        self, company: ReceivingCompany, invoice_id: str, attempt: Attempt, invoice: PurchaseInvoiceImport
     ) -> str | None:
         """Netvisor's key of the invoice, sent now; None once quarantined."""
         organisation = company.organisation_id
+        resent = attempt.previous[2] == attempt.transaction_id
         try:
-            return str(await self._netvisor.import_purchase_invoice(organisation, invoice))
+            return str(
+                await self._netvisor.import_purchase_invoice(
+                    organisation, invoice, transaction_id=attempt.transaction_id
+                )
+            )
         except NetvisorUnavailable as error:
             if not error.uncertain:
-                await self._take_back(row, before)
+                await self._take_back(invoice_id, attempt)
                 raise Deferred(f"Netvisor: {error.message}") from None
-            # The ledger has counted this attempt, so the next one looks the invoice up first, which
-            # Netvisor's list can answer only `recheck_after` from now (never later than the ledger's time).
-            raise Deferred(f"Netvisor: {error.message}", self._ready_to_look_up()) from None
+            # The next attempt sends this same request again at once (its TransactionId, in the ledger).
+            raise Deferred(f"Netvisor: {error.message}; the same request goes again") from None
         except NetvisorRejected as error:
             if error.code in COMPANY_LEVEL_REJECTIONS:
-                await self._take_back(row, before)
+                await self._take_back(invoice_id, attempt)
                 raise CompanyBlocked(f"Netvisor: {error}") from None
+            if error.code in RETRYABLE_REJECTIONS and resent:
+                # The earlier request reached Netvisor: only its list can tell whether it was imported, and
+                # only `recheck_after` from now (never later than the ledger's time).
+                await self._forget_transaction(invoice_id, attempt)
+                raise Deferred(
+                    "an earlier attempt reached Netvisor; looked up once Netvisor can show it",
+                    self._ready_to_look_up(),
+                    unavailable=False,
+                ) from None
             if error.code in RETRYABLE_REJECTIONS:
-                await self._take_back(row, before)
+                await self._take_back(invoice_id, attempt)
                 raise Deferred(f"Netvisor: {error}", unavailable=False) from None
-            await self._quarantine(row.maventa_invoice_id, f"Netvisor rejected the invoice: {error}")
+            await self._quarantine(invoice_id, f"Netvisor rejected the invoice: {error}")
             return None
 
     def _ready_to_look_up(self) -> datetime:
@@ -431,7 +456,12 @@ class InboundImportActivities:
         return await asyncio.to_thread(read)
 
     async def _begin(
-        self, company: ReceivingCompany, invoice: Invoice, received_at: datetime, *, release: bool
+        self,
+        company: ReceivingCompany,
+        invoice: Invoice,
+        received_at: datetime,
+        *,
+        release: bool,
     ) -> ReceivedInvoice:
         def write() -> ReceivedInvoice:
             with unit_of_work(self._sessions) as session:
@@ -462,12 +492,26 @@ class InboundImportActivities:
         log.warning("received invoice quarantined", extra={"invoice_id": invoice_id, "reason": reason})
         await asyncio.to_thread(write)
 
-    async def _take_back(self, row: ReceivedInvoice, before: ReceivedInvoice | None) -> None:
+    async def _count(self, invoice_id: str, seen: int) -> Attempt | None:
+        def write() -> Attempt | None:
+            with unit_of_work(self._sessions) as session:
+                return count_attempt(session, invoice_id, seen=seen, resend_for=self._recheck_after)
+
+        return await asyncio.to_thread(write)
+
+    async def _take_back(self, invoice_id: str, attempt: Attempt) -> None:
         """Netvisor certainly took nothing from this attempt: the ledger forgets it (take_back_attempt)."""
 
         def write() -> None:
             with unit_of_work(self._sessions) as session:
-                take_back_attempt(session, row.maventa_invoice_id, counted=row.attempts, before=before)
+                take_back_attempt(session, invoice_id, attempt)
+
+        await asyncio.to_thread(write)
+
+    async def _forget_transaction(self, invoice_id: str, attempt: Attempt) -> None:
+        def write() -> None:
+            with unit_of_work(self._sessions) as session:
+                forget_transaction(session, invoice_id, counted=attempt.counted)
 
         await asyncio.to_thread(write)
 

@@ -20,7 +20,7 @@ import httpx
 from lxml import etree
 from pydantic import SecretStr
 
-from clients.netvisor_auth import ORGANISATION_HEADER, NetvisorAuth
+from clients.netvisor_auth import ORGANISATION_HEADER, TRANSACTION_HEADER, NetvisorAuth
 from clients.netvisor_errors import TRANSIENT_CODES, NetvisorError, NetvisorRejected, NetvisorUnavailable
 from clients.netvisor_models import PurchaseInvoiceImport, PurchaseInvoiceSummary, ServiceBillingLine
 from clients.netvisor_xml import (
@@ -114,9 +114,16 @@ class NetvisorClient:
         if self._owns_http:
             await self._http.aclose()
 
-    async def import_purchase_invoice(self, organisation_id: str, invoice: PurchaseInvoiceImport) -> int:
-        """Netvisor's key of the new invoice. Not idempotent: the same invoice twice makes two invoices."""
-        root = await self._post(organisation_id, PURCHASE_INVOICE, purchase_invoice_xml(invoice))
+    async def import_purchase_invoice(
+        self, organisation_id: str, invoice: PurchaseInvoiceImport, *, transaction_id: str | None = None
+    ) -> int:
+        """Netvisor's key of the new invoice. Not idempotent: the same invoice twice makes two invoices,
+        unless both requests carry the same `transaction_id`, which Netvisor takes only once
+        (REQUEST_NOT_UNIQUE the second time, docs/facts/netvisor.md §2.2); by default each has a fresh one."""
+        body = purchase_invoice_xml(invoice)
+        root = await self._call(
+            "POST", organisation_id, PURCHASE_INVOICE, params=None, body=body, transaction_id=transaction_id
+        )
         return self._read(inserted_key, root, PURCHASE_INVOICE)
 
     async def list_purchase_invoices(
@@ -161,6 +168,7 @@ class NetvisorClient:
         *,
         params: dict[str, str] | None,
         body: bytes | None,
+        transaction_id: str | None = None,
     ) -> etree._Element:
         mutating = method != "GET"
         # Spaces as %20, never "+": the MAC covers the query unescaped (clients/netvisor_auth.py), and a "+"
@@ -169,6 +177,8 @@ class NetvisorClient:
         headers = {ORGANISATION_HEADER: organisation_id}
         if body is not None:
             headers["Content-Type"] = "text/xml; charset=utf-8"
+        if transaction_id is not None:
+            headers[TRANSACTION_HEADER] = transaction_id
         lock = self._locks.setdefault(organisation_id, Lock())
         async with lock, self._turns(organisation_id) if self._turns else nullcontext():
             try:

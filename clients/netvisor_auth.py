@@ -22,6 +22,8 @@ import httpx
 from pydantic import BaseModel, SecretStr
 
 ORGANISATION_HEADER = "X-Netvisor-Organisation-ID"
+TRANSACTION_HEADER = "X-Netvisor-Authentication-TransactionId"
+"""Set on a request to send it with that TransactionId (the same request again); otherwise a fresh one."""
 MAC_ALGORITHM = "HMACSHA256"
 
 
@@ -115,7 +117,7 @@ class NetvisorAuth(httpx.Auth):
             timestamp=netvisor_timestamp(now),
             language=self._language,
             organisation_id=request.headers.get(ORGANISATION_HEADER, ""),
-            transaction_id=self._transaction_ids(),
+            transaction_id=request.headers.get(TRANSACTION_HEADER) or self._transaction_ids(),
             timestamp_unix=str(int(now.timestamp())),
         )
         mac = hmac_sha256_mac(
@@ -128,7 +130,7 @@ class NetvisorAuth(httpx.Auth):
         request.headers["X-Netvisor-Authentication-PartnerId"] = self._partner_id
         request.headers["X-Netvisor-Authentication-Timestamp"] = fields.timestamp
         request.headers["X-Netvisor-Authentication-TimestampUnix"] = fields.timestamp_unix
-        request.headers["X-Netvisor-Authentication-TransactionId"] = fields.transaction_id
+        request.headers[TRANSACTION_HEADER] = fields.transaction_id
         request.headers["X-Netvisor-Interface-Language"] = fields.language
         request.headers["X-Netvisor-Authentication-MAC"] = mac
         request.headers["X-Netvisor-Authentication-MACHashCalculationAlgorithm"] = MAC_ALGORITHM

@@ -1,12 +1,16 @@
 """The received-invoice ledger: the truth about which received invoices are in Netvisor (exactly once, §4).
 
 Netvisor's import has no idempotency key, so an invoice moves importing -> imported only here, and an
-invoice left `importing` after an attempt means the outcome is uncertain: check Netvisor before sending again.
+invoice left `importing` after an attempt means the outcome is uncertain: send the same request again (its
+TransactionId, which Netvisor takes only once) while that id is fresh, else check Netvisor before sending
+anew.
 Every transition is idempotent, and none moves an imported invoice anywhere else.
 """
 
+import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Column, Index
@@ -40,6 +44,10 @@ class ReceivedInvoice(SQLModel, table=True):
     quarantine_reason: str | None = Field(default=None, max_length=4000)
     attempts: int = 0
     updated_at: datetime = Field(default_factory=utc_now, sa_column=Column(UtcDateTime, nullable=False))
+    transaction_id: str | None = Field(default=None, max_length=64)
+    """Netvisor's TransactionId of the last counted attempt, while a later one may send that request again."""
+    transaction_since: datetime | None = Field(default=None, sa_column=Column(UtcDateTime, nullable=True))
+    """When that TransactionId was first sent: it is sent again only within `resend_for` of this."""
 
 
 class UnknownReceivedInvoiceError(LookupError):
@@ -73,12 +81,8 @@ def begin_import(
     number: str | None = None,
     origin: str | None = None,
 ) -> ReceivedInvoice:
-    """Note an import attempt and return the invoice's ledger row.
-
-    The first call records the invoice as `importing`. While it is importing each call counts an attempt:
-    `attempts > 1` means an earlier attempt may have reached Netvisor. An imported or quarantined invoice is
-    returned unchanged: the caller skips it.
-    """
+    """Record the invoice as `importing` (the first call) and return its ledger row, locked; an imported or
+    quarantined invoice is returned unchanged and the caller skips it. `count_attempt` counts attempts."""
     row = {
         "maventa_invoice_id": maventa_invoice_id,
         "company_id": company_id,
@@ -91,12 +95,71 @@ def begin_import(
         "updated_at": utc_now(),
     }
     insert_or_ignore(session, ReceivedInvoice, row, ["maventa_invoice_id"])
+    return _locked(session, maventa_invoice_id)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A counted attempt: the TransactionId to send its request with, the count it set, and the ledger's
+    fields as they were just before it, which `take_back_attempt` restores."""
+
+    transaction_id: str
+    counted: int
+    previous: tuple[int, datetime, str | None, datetime | None]
+
+
+def count_attempt(
+    session: Session,
+    maventa_invoice_id: str,
+    *,
+    seen: int,
+    resend_for: timedelta,
+    transaction_id: str | None = None,
+) -> Attempt | None:
+    """Count an attempt whose request is about to go to Netvisor: `attempts > 0` means a request may have
+    reached Netvisor, `updated_at` is when the last one went.
+
+    The attempt sends the last attempt's request again (its TransactionId) while that id was first sent less
+    than `resend_for` ago: Netvisor takes a TransactionId once, so attempts sending the same id import at most
+    once however many of them run. Otherwise it gets a new id (`transaction_id`, default a random one), but
+    only if the count is still `seen`, the count its caller decided on (none, or one Netvisor's list was
+    looked up for); None when another attempt counted since, or the invoice is no longer importing: send
+    nothing.
+    """
     invoice = _locked(session, maventa_invoice_id)
-    if invoice.status == IMPORTING:
-        invoice.attempts += 1
-        invoice.updated_at = utc_now()
-        session.flush()
-    return invoice
+    if invoice.status != IMPORTING:
+        return None
+    now = utc_now()
+    previous = (invoice.attempts, invoice.updated_at, invoice.transaction_id, invoice.transaction_since)
+    if not resendable(invoice, resend_for, now):
+        if invoice.attempts != seen:
+            return None
+        invoice.transaction_id = transaction_id or uuid.uuid4().hex
+        invoice.transaction_since = now
+    invoice.attempts += 1
+    invoice.updated_at = now
+    session.flush()
+    assert invoice.transaction_id is not None
+    return Attempt(invoice.transaction_id, invoice.attempts, previous)
+
+
+def resendable(invoice: ReceivedInvoice, resend_for: timedelta, now: datetime) -> bool:
+    """Whether the invoice's last request may be sent again with its TransactionId now."""
+    since = invoice.transaction_since
+    return invoice.transaction_id is not None and since is not None and now < since + resend_for
+
+
+def forget_transaction(session: Session, maventa_invoice_id: str, *, counted: int) -> bool:
+    """Netvisor refused the TransactionId as used: the request reached it before, and whether it was imported
+    only Netvisor's list can tell, so no attempt sends that id again. `counted` is the count the refused
+    attempt set; a later attempt's id is left alone."""
+    invoice = _locked(session, maventa_invoice_id)
+    if invoice.status != IMPORTING or invoice.attempts != counted:
+        return False
+    invoice.transaction_id = None
+    invoice.transaction_since = None
+    session.flush()
+    return True
 
 
 def mark_imported(
@@ -140,25 +203,21 @@ def release_from_quarantine(session: Session, maventa_invoice_id: str) -> bool:
         return False
     invoice.status = IMPORTING
     invoice.attempts = 0
+    invoice.transaction_id = None
+    invoice.transaction_since = None
     invoice.updated_at = utc_now()
     session.flush()
     return True
 
 
-def take_back_attempt(
-    session: Session, maventa_invoice_id: str, *, counted: int, before: ReceivedInvoice | None
-) -> bool:
-    """Undo `begin_import`'s count of an attempt that certainly sent nothing (Netvisor unreachable, or
-    refusing before any work): the invoice is as it was, so the next attempt neither waits for Netvisor's list
-    nor looks it up in vain. `counted` is the count that attempt set; a later attempt's is left alone."""
+def take_back_attempt(session: Session, maventa_invoice_id: str, attempt: Attempt) -> bool:
+    """Undo `count_attempt` for an attempt that certainly sent nothing (Netvisor unreachable, or refusing
+    before any work): the invoice is as it was just before, so the next attempt neither waits for Netvisor's
+    list nor looks it up in vain. A later attempt's count is left alone."""
     invoice = _locked(session, maventa_invoice_id)
-    if invoice.status != IMPORTING or invoice.attempts != counted:
+    if invoice.status != IMPORTING or invoice.attempts != attempt.counted:
         return False
-    if before is not None and before.status == IMPORTING:
-        invoice.attempts = before.attempts
-        invoice.updated_at = before.updated_at
-    else:
-        invoice.attempts = 0
+    invoice.attempts, invoice.updated_at, invoice.transaction_id, invoice.transaction_since = attempt.previous
     session.flush()
     return True
 

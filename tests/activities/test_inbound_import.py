@@ -67,29 +67,37 @@ async def _numbers(stack: Inbound, company: Receiver) -> Counter[str]:
 
 
 async def test_one_uncertain_invoice_waits_alone_and_reaches_netvisor_once(stack: Inbound) -> None:
-    """1 uncertain + 9 fine: the 9 are in Netvisor after one attempt; the uncertain one waits until Netvisor
-    can show it, a look-up that fails costs no new wait, and the next finds it instead of sending it again."""
+    """1 uncertain + 9 fine: the 9 are in Netvisor after one attempt; the uncertain one is sent again as the
+    same request, which Netvisor refuses as used (it took the first), so it waits until Netvisor can show it;
+    a look-up that fails costs no new wait, and the next finds it instead of sending it again."""
     company = await stack.company()
     [uncertain] = await stack.arrive(company, "OPERATOR", number="UNCERTAIN")
     await stack.netvisor_faults(drop_response_rate=1.0)
     first = await _import(stack, (company, [uncertain]))
     await stack.netvisor_faults()
     assert [w.invoice_id for w in first.waiting] == [uncertain], "Netvisor took it but its answer was lost"
+    assert first.waiting[0].retry_at <= wall_clock(), "the same request can go again at once"
+    sent_with = stack.ledger(uncertain).transaction_id  # type: ignore[union-attr]
 
     fine = await stack.arrive(company, "OPERATOR", count=9, number="FINE")
-    paths: list[str] = []
-    second = await _import(stack, (company, [*fine[:4], uncertain, *fine[4:]]), maventa_paths=paths)
+    second = await _import(stack, (company, [*fine[:4], uncertain, *fine[4:]]))
 
     assert second.imported == 9, second
     assert [w.invoice_id for w in second.waiting] == [uncertain]
     assert second.deferred == 1
-    assert "not visible in Netvisor yet" in second.waiting[0].reason
-    assert (await _numbers(stack, company))["FINE"] == 9
+    assert "reached Netvisor" in second.waiting[0].reason
+    assert (await _numbers(stack, company)) == Counter({"FINE": 9, "UNCERTAIN": 1}), "refused, not doubled"
     row = stack.ledger(uncertain)
-    assert row is not None and row.attempts == 1, "not tried again before Netvisor can show it"
-    assert second.retry_at == row.updated_at + RECHECK
+    assert row is not None and row.attempts == 2 and row.transaction_id is None, (
+        f"sent again once with {sent_with}, then never again with it"
+    )
+    assert second.retry_at is not None
+    assert row.updated_at + RECHECK <= second.retry_at < row.updated_at + 2 * RECHECK, "back once it can tell"
+
+    paths: list[str] = []
+    waiting = await _import(stack, (company, [uncertain]), maventa_paths=paths)
+    assert "not visible in Netvisor yet" in waiting.waiting[0].reason
     assert not [p for p in paths if uncertain in p], "waiting costs no Maventa request, not even a read ahead"
-    assert any(fine[-1] in p for p in paths), "the requests are recorded"
 
     await asyncio.sleep(max(0.0, (second.retry_at - wall_clock()).total_seconds()))
     await stack.netvisor_faults(error_rate=1.0, status=503)
@@ -97,7 +105,7 @@ async def test_one_uncertain_invoice_waits_alone_and_reaches_netvisor_once(stack
     await stack.netvisor_faults()
     [failed_look_up] = looked_up_in_vain.waiting
     assert failed_look_up.retry_at < wall_clock() + RECHECK, "a look-up sent nothing: no new recheck delay"
-    assert stack.ledger(uncertain).attempts == 1  # type: ignore[union-attr]
+    assert stack.ledger(uncertain).attempts == 2  # type: ignore[union-attr]
 
     third = await _import(stack, (company, [uncertain]))
 
@@ -105,9 +113,77 @@ async def test_one_uncertain_invoice_waits_alone_and_reaches_netvisor_once(stack
     assert (await _numbers(stack, company)) == Counter({"FINE": 9, "UNCERTAIN": 1})
     row = stack.ledger(uncertain)
     assert row is not None and row.status == "imported"
-    assert row.attempts == 2, "one attempt counted after the first: the look-up that found it"
+    assert row.attempts == 2, "the look-up that found it sent nothing"
     states = await stack.queue_state()
     assert all(states[i] == "HANDLED" for i in [uncertain, *fine])
+
+
+async def test_a_request_netvisor_never_took_is_sent_again_at_once(stack: Inbound) -> None:
+    """A 5xx from in front of Netvisor may as well have followed a commit, so the attempt is uncertain; sent
+    again at once with the same TransactionId, Netvisor accepts it (it never saw the first): one import, no
+    recheck delay."""
+    company = await stack.company()
+    [invoice] = await stack.arrive(company, "OPERATOR", number="FIVEHUNDRED")
+    await stack.netvisor_faults(error_rate=1.0, status=500)
+    first = await _import(stack, (company, [invoice]))
+    await stack.netvisor_faults()
+    [waiting] = first.waiting
+    assert waiting.retry_at <= wall_clock(), "no recheck delay: the same request goes again"
+    counted = stack.ledger(invoice)
+    assert counted is not None and counted.attempts == 1
+
+    again = await _import(stack, (company, [invoice]))
+
+    assert again.imported == 1 and again.waiting == [], again
+    assert (await _numbers(stack, company)) == Counter({"FIVEHUNDRED": 1})
+    row = stack.ledger(invoice)
+    assert row is not None and row.status == "imported"
+    assert (row.attempts, row.transaction_id) == (2, counted.transaction_id), "the same request, sent twice"
+
+
+async def test_a_request_lost_on_its_way_is_sent_again_at_once(stack: Inbound) -> None:
+    """A request that left but never reached Netvisor (as when a worker dies with it on the way) leaves the
+    attempt uncertain; the next attempt sends the same request and Netvisor takes it once."""
+    company = await stack.company()
+    [invoice] = await stack.arrive(company, "OPERATOR", number="LOST")
+
+    async def swallow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(-1)
+        writer.close()
+
+    nowhere = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = nowhere.sockets[0].getsockname()[1]
+    lost = NetvisorClient.from_settings(
+        Settings(netvisor_base_url=f"http://127.0.0.1:{port}", netvisor_timeout_s=0.5)
+    )
+    try:
+        first = await _import(stack, (company, [invoice]), netvisor=lost)
+    finally:
+        await lost.aclose()
+        nowhere.close()
+    assert [w.invoice_id for w in first.waiting] == [invoice]
+    assert "same request goes again" in first.waiting[0].reason
+
+    again = await _import(stack, (company, [invoice]))
+
+    assert again.imported == 1, again
+    assert (await _numbers(stack, company)) == Counter({"LOST": 1})
+
+
+async def test_two_attempts_at_one_invoice_import_it_once(stack: Inbound) -> None:
+    """A lost attempt's successor and the attempt itself, both alive (the worker was only slow): the second
+    sends the first's request again, with its TransactionId, and Netvisor takes one of the two."""
+    company = await stack.company()
+    [invoice] = await stack.arrive(company, "OPERATOR", number="TWICE")
+    await stack.netvisor_faults(latency_ms=300)
+    try:
+        one, other = await asyncio.gather(
+            _import(stack, (company, [invoice])), _import(stack, (company, [invoice]))
+        )
+    finally:
+        await stack.netvisor_faults()
+    assert one.imported + other.imported == 1, (one, other)
+    assert (await _numbers(stack, company)) == Counter({"TWICE": 1})
 
 
 async def test_netvisor_down_stops_a_company_after_a_few_invoices(stack: Inbound) -> None:

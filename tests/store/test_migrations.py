@@ -35,7 +35,7 @@ def test_migrations_go_up_down_and_up_again(store_url: str) -> None:
 
     migrate(store_url)
     assert _tables(store_url) == STORE_TABLES
-    assert current_revision(store_url) == "0003"
+    assert current_revision(store_url) == "0004"
 
     downgrade(store_url, "base")
     assert _tables(store_url) == set()
@@ -120,6 +120,6 @@ def test_command_line_migrates_the_configured_database(tmp_path: Path) -> None:
         return completed.stdout.strip()
 
     run("migrate")
-    assert run("current") == "0003"
+    assert run("current") == "0004"
     run("downgrade", "base")
     assert run("current").startswith("base")

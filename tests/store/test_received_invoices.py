@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,9 +8,12 @@ from store.received_invoices import (
     IMPORTED,
     IMPORTING,
     QUARANTINED,
+    Attempt,
     ReceivedInvoice,
     UnknownReceivedInvoiceError,
     begin_import,
+    count_attempt,
+    forget_transaction,
     get_received_invoice,
     in_netvisor,
     list_quarantined,
@@ -22,6 +25,7 @@ from store.received_invoices import (
 
 RECEIVED = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 IMPORT_TIME = datetime(2026, 3, 2, 8, 5, tzinfo=UTC)
+RESEND_FOR = timedelta(minutes=5)
 
 
 def _begin(sessions: Sessions, invoice_id: str, channel: str = "OPERATOR") -> str:
@@ -51,12 +55,11 @@ def test_scanned_invoices_are_billed_as_scanned(sessions: Sessions) -> None:
         assert count_by_kind(session, "c1", "2026-03") == {RECEIVED_SCANNED_INVOICE: 1}
 
 
-def test_repeated_begin_counts_attempts_so_uncertain_outcomes_show(sessions: Sessions) -> None:
-    _begin(sessions, "m-1")
-    _begin(sessions, "m-1")
+def _count(
+    sessions: Sessions, invoice_id: str, seen: int, resend_for: timedelta = RESEND_FOR
+) -> Attempt | None:
     with unit_of_work(sessions) as session:
-        invoice = get_received_invoice(session, "m-1")
-        assert invoice is not None and invoice.attempts == 2
+        return count_attempt(session, invoice_id, seen=seen, resend_for=resend_for)
 
 
 def _row(sessions: Sessions, invoice_id: str) -> ReceivedInvoice:
@@ -67,30 +70,85 @@ def _row(sessions: Sessions, invoice_id: str) -> ReceivedInvoice:
         return row
 
 
+def test_only_a_counted_attempt_shows_a_request_may_have_gone(sessions: Sessions) -> None:
+    _begin(sessions, "m-1")
+    _begin(sessions, "m-1")
+    assert _row(sessions, "m-1").attempts == 0, "recorded, nothing sent yet: nothing to wait for"
+    first = _count(sessions, "m-1", seen=0)
+    assert first is not None and first.counted == 1
+    row = _row(sessions, "m-1")
+    assert (row.attempts, row.transaction_id) == (1, first.transaction_id)
+
+
+def test_a_later_attempt_sends_the_same_request_while_its_id_is_fresh(sessions: Sessions) -> None:
+    _begin(sessions, "m-1")
+    first = _count(sessions, "m-1", seen=0)
+    again = _count(sessions, "m-1", seen=0)
+    assert first is not None and again is not None
+    assert again.transaction_id == first.transaction_id, "the same TransactionId: Netvisor takes it once"
+    assert again.counted == 2
+
+
+def test_a_stale_id_is_not_sent_again_and_a_new_one_needs_the_count_looked_up(sessions: Sessions) -> None:
+    _begin(sessions, "m-1")
+    first = _count(sessions, "m-1", seen=0, resend_for=timedelta(0))
+    assert first is not None
+    assert _count(sessions, "m-1", seen=0, resend_for=timedelta(0)) is None, (
+        "another attempt counted since this one looked: it sends nothing"
+    )
+    looked_up = _count(sessions, "m-1", seen=1, resend_for=timedelta(0))
+    assert looked_up is not None and looked_up.transaction_id != first.transaction_id
+    assert looked_up.counted == 2
+
+
+def test_an_id_netvisor_has_seen_is_forgotten_and_the_count_stays(sessions: Sessions) -> None:
+    _begin(sessions, "m-1")
+    first = _count(sessions, "m-1", seen=0)
+    resent = _count(sessions, "m-1", seen=0)
+    assert first is not None and resent is not None
+    with unit_of_work(sessions) as session:
+        assert forget_transaction(session, "m-1", counted=1) is False, "a later attempt's id is left alone"
+        assert forget_transaction(session, "m-1", counted=2) is True
+    row = _row(sessions, "m-1")
+    assert (row.attempts, row.transaction_id) == (2, None), "looked up before anything is sent anew"
+    assert _count(sessions, "m-1", seen=0) is None
+    fresh = _count(sessions, "m-1", seen=2)
+    assert fresh is not None and fresh.transaction_id != first.transaction_id
+
+
 def test_an_attempt_that_sent_nothing_is_taken_back_to_what_was_before(sessions: Sessions) -> None:
     _begin(sessions, "m-1")
+    first = _count(sessions, "m-1", seen=0)
+    assert first is not None
     with unit_of_work(sessions) as session:
-        assert take_back_attempt(session, "m-1", counted=1, before=None) is True
-    assert _row(sessions, "m-1").attempts == 0, "a first attempt taken back: nothing to look up or wait for"
-
-    _begin(sessions, "m-1")
-    earlier = _row(sessions, "m-1")
-    _begin(sessions, "m-1")
-    with unit_of_work(sessions) as session:
-        assert take_back_attempt(session, "m-1", counted=2, before=earlier) is True
+        assert take_back_attempt(session, "m-1", first) is True
     row = _row(sessions, "m-1")
-    assert (row.attempts, row.updated_at) == (1, earlier.updated_at), "the earlier uncertain attempt stays"
+    assert (row.attempts, row.transaction_id) == (0, None), "a first attempt taken back: nothing to wait for"
+
+    earlier = _count(sessions, "m-1", seen=0)
+    assert earlier is not None
+    before = _row(sessions, "m-1")
+    resent = _count(sessions, "m-1", seen=0)
+    assert resent is not None
+    with unit_of_work(sessions) as session:
+        assert take_back_attempt(session, "m-1", resent) is True
+    row = _row(sessions, "m-1")
+    assert (row.attempts, row.updated_at) == (1, before.updated_at), "the earlier uncertain attempt stays"
+    assert row.transaction_id == earlier.transaction_id, "its request still to be sent again"
 
 
 def test_only_the_attempt_that_counted_is_taken_back(sessions: Sessions) -> None:
     _begin(sessions, "m-1")
-    _begin(sessions, "m-1")  # another attempt since
+    first = _count(sessions, "m-1", seen=0)
+    later = _count(sessions, "m-1", seen=0)  # another attempt since
+    assert first is not None and later is not None
     with unit_of_work(sessions) as session:
-        assert take_back_attempt(session, "m-1", counted=1, before=None) is False
+        assert take_back_attempt(session, "m-1", first) is False
         mark_imported(session, "m-1", "nv-1", at=IMPORT_TIME)
     with unit_of_work(sessions) as session:
-        assert take_back_attempt(session, "m-1", counted=2, before=None) is False
+        assert take_back_attempt(session, "m-1", later) is False
     assert _row(sessions, "m-1").attempts == 2
+    assert _count(sessions, "m-1", seen=2) is None, "an imported invoice is not sent"
 
 
 def test_failed_import_rolls_back_with_its_transaction(sessions: Sessions) -> None:
@@ -124,7 +182,7 @@ def test_quarantine_and_support_release(sessions: Sessions) -> None:
         assert release_from_quarantine(session, "m-bad") is False
     with unit_of_work(sessions) as session:
         assert list_quarantined(session) == []
-        assert begin_import(session, "c1", "m-bad", channel="OPERATOR", received_at=RECEIVED).attempts == 1
+        assert begin_import(session, "c1", "m-bad", channel="OPERATOR", received_at=RECEIVED).attempts == 0
 
 
 def test_an_imported_invoice_is_never_quarantined(sessions: Sessions) -> None:
