@@ -4,6 +4,11 @@ An in-memory SQLite database lives in a single connection, and a sandbox uses it
 and from the thread pool that runs synchronous dependencies: that one connection shared across threads
 crashed the interpreter under load. A temporary file gives every thread a connection of its own to the same
 data; it is deleted with the engine, or when the process exits.
+
+The pool never makes a caller wait: a sandbox's routes check connections out on the event loop, so a checkout
+that waits for one to come back blocks the loop, and with it every request that would give one back. With
+SQLAlchemy's default pool (5 + 10) two workers' requests wedged the Maventa sandbox for good (bench/README.md,
+"Two workers"). Connections beyond `KEPT_CONNECTIONS` are opened when needed and closed when returned.
 """
 
 import shutil
@@ -13,17 +18,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.pool import QueuePool
 from sqlmodel import create_engine
 
 IN_MEMORY_URLS = frozenset({"sqlite://", "sqlite:///:memory:"})
+KEPT_CONNECTIONS = 5
+"""Connections kept open between requests; more are opened while more requests hold one."""
 
 
 def sandbox_engine(url: str) -> Engine:
     """An engine on `url`; an in-memory URL gets a fresh temporary file that only this engine uses."""
     if url not in IN_MEMORY_URLS:
-        return create_engine(url, connect_args={"check_same_thread": False})
+        return _engine(url)
     folder = Path(tempfile.mkdtemp(prefix="sandbox-"))
-    engine = create_engine(f"sqlite:///{folder / 'state.db'}", connect_args={"check_same_thread": False})
+    engine = _engine(f"sqlite:///{folder / 'state.db'}")
 
     @event.listens_for(engine, "connect")
     def _throwaway(dbapi_connection: Any, _record: Any) -> None:
@@ -35,3 +43,13 @@ def sandbox_engine(url: str) -> Engine:
 
     weakref.finalize(engine, shutil.rmtree, folder, ignore_errors=True)
     return engine
+
+
+def _engine(url: str) -> Engine:
+    return create_engine(
+        url,
+        connect_args={"check_same_thread": False},
+        poolclass=QueuePool,
+        pool_size=KEPT_CONNECTIONS,
+        max_overflow=-1,
+    )

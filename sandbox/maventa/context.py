@@ -27,10 +27,14 @@ def get_context(request: Request) -> SandboxContext:
 
 
 async def get_session(context: Annotated[SandboxContext, Depends(get_context)]) -> AsyncIterator[Session]:
-    """Runs on the event loop, like every route: all state changes happen on one thread, in order."""
+    """Runs on the event loop, like every route: all state changes happen on one thread, in order.
+
+    Closed when the route returns, not after its answer is sent (`scope="function"`): sending awaits the
+    client and the middlewares, and a session held across that kept a connection out of the pool for each
+    answer on its way, more than the pool had once two workers called at once."""
     with Session(context.engine, expire_on_commit=False) as session:
         yield session
 
 
 ContextDep = Annotated[SandboxContext, Depends(get_context)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import Engine
 
 from sandbox.netvisor import create_app
-from sandbox.sqlite import sandbox_engine
+from sandbox.sqlite import KEPT_CONNECTIONS, sandbox_engine
 from tests.sandbox.netvisor.serving import business_id, sandbox_config, serve
 from tests.sandbox.netvisor.signing import purchase_invoice_xml, signed_headers
 
@@ -36,6 +36,18 @@ def test_in_memory_mode_takes_writes_and_reads_from_many_threads_at_once() -> No
     assert _count(engine) == 400
     assert all(1 <= count <= 400 for count in seen)
     engine.dispose()
+
+
+def test_an_engine_hands_out_more_connections_than_it_keeps_without_waiting(tmp_path: Path) -> None:
+    """A sandbox checks connections out on its event loop, where a wait for one would block every request that
+    could give one back; SQLAlchemy's default pool (5 + 10) made the 16th wait 30 s and then fail."""
+    for engine in (sandbox_engine("sqlite://"), sandbox_engine(f"sqlite:///{tmp_path / 'state.db'}")):
+        held = [engine.connect() for _ in range(4 * (KEPT_CONNECTIONS + 10))]
+        assert [c.exec_driver_sql("SELECT 1").scalar_one() for c in held] == [1] * len(held)
+        for connection in held:
+            connection.close()
+        assert engine.pool.checkedin() == KEPT_CONNECTIONS  # type: ignore[attr-defined]
+        engine.dispose()
 
 
 def test_every_in_memory_engine_has_its_own_data_and_its_file_goes_with_it() -> None:
