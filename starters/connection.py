@@ -44,6 +44,7 @@ from workflows.connection_models import (
     ImportModeRequest,
     LinkRequest,
     Outcome,
+    QuarantineRetryRequest,
     RejoinRequest,
     ReleaseSummary,
     SendOnlyRequest,
@@ -66,6 +67,7 @@ __all__ = [
     "create_connection",
     "decline",
     "link_account",
+    "record_quarantine_retry",
     "rejoin",
     "release",
     "release_company",
@@ -333,6 +335,14 @@ async def retry(
     """Support's retry of the step that failed for good."""
     request = ActionRequest(requested_by=requested_by)
     return await _act(client, company_id, ConnectionWorkflow.retry, request, request_id)
+
+
+async def record_quarantine_retry(
+    client: Client, company_id: str, requested_by: str, invoice_id: str, request_id: str | None = None
+) -> ActionAnswer:
+    """Support's quarantine retry in the company's action log, with who asked (the inbox sweep does it)."""
+    request = QuarantineRetryRequest(requested_by=requested_by, invoice_id=invoice_id)
+    return await _act(client, company_id, ConnectionWorkflow.retry_quarantined_invoice, request, request_id)
 
 
 async def set_import_mode(

@@ -1,12 +1,14 @@
 """Support's quarantine (§4): received invoices set aside because they could not be read or Netvisor rejected
-them, with why, and one handed to the inbox sweep again once its cause is fixed. The support route and the
-console share it."""
+them, with why, and one handed to the inbox sweep again once its cause is fixed, recorded with who asked in
+the company's connection workflow like every support action. The support route and the console share it."""
 
 import asyncio
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+from temporalio.client import Client
 
+from starters import connection
 from starters.receiving import maventa_company_of
 from starters.transfer import HandOver
 from store.database import Sessions, unit_of_work
@@ -42,6 +44,7 @@ class QuarantineList(BaseModel):
 class RetryAnswer(BaseModel):
     invoice_id: str
     status: str
+    requested_by: str = Field(description="Who asked, as the company's recent actions record it")
 
 
 async def quarantined_invoices(
@@ -73,10 +76,16 @@ async def quarantined_invoices(
 async def retry_quarantined_invoice(
     sessions: Sessions,
     hand_over: HandOver,
+    client: Client,
     company_id: str,
     invoice_id: str,
+    requested_by: str,
+    request_id: str | None = None,
 ) -> RetryAnswer:
-    """Hand a quarantined invoice to the inbox sweep again; it returns to quarantine if it fails again."""
+    """Hand a quarantined invoice to the inbox sweep again; it returns to quarantine if it fails again.
+
+    The company's workflow records the retry with who asked before the hand-over; a repeat with the same
+    request id is recorded once, and the hand-over (exactly once in the ledger) is safe to repeat."""
 
     def read() -> tuple[str, str] | None:
         with unit_of_work(sessions) as session:
@@ -92,5 +101,6 @@ async def retry_quarantined_invoice(
         )
     if (maventa_company := await maventa_company_of(sessions, company_id)) is None:
         raise RetryRefused("no_maventa_account", f"Company {company_id} has no Maventa account any more.")
+    await connection.record_quarantine_retry(client, company_id, requested_by, invoice_id, request_id)
     await hand_over(TransferRequest(maventa_company_uuid=maventa_company, invoice_ids=[invoice_id]))
-    return RetryAnswer(invoice_id=invoice_id, status="queued")
+    return RetryAnswer(invoice_id=invoice_id, status="queued", requested_by=requested_by)

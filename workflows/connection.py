@@ -42,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
         LinkAccount,
         LinkRequest,
         PeppolRegistration,
+        QuarantineRetryRequest,
         RejoinRequest,
         Release,
         ReleaseSummary,
@@ -178,6 +179,12 @@ class ConnectionWorkflow:
             self._wake = True
             await self._settle(lambda: self._state.failure is not None or not self._work_pending())
         return answers.retry_answer(self._state, failure, self._work_pending())
+
+    @action(refused_by=lambda _standing, _request: None)
+    async def retry_quarantined_invoice(self, request: QuarantineRetryRequest) -> ActionAnswer:
+        """Support's quarantine retry (§4): the inbox sweep imports the invoice; this workflow records who
+        asked, as it does for every support action on the company."""
+        return answers.quarantine_retry_answer(self._state, request.invoice_id)
 
     @action(refused_by=_import_mode_refused)
     async def set_import_mode(self, request: ImportModeRequest) -> ActionAnswer:

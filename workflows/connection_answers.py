@@ -152,6 +152,15 @@ def release_answer(state: ConnectionState, now: datetime) -> ActionAnswer:
     )
 
 
+def quarantine_retry_answer(state: ConnectionState, invoice_id: str) -> ActionAnswer:
+    """The inbox sweep imports the invoice (the sweep, not this workflow, moves received invoices)."""
+    return answer(
+        state,
+        Outcome.DONE,
+        f"Invoice {invoice_id} goes to the inbox sweep again; it returns to quarantine if it fails again.",
+    )
+
+
 def retry_answer(state: ConnectionState, failure: Failure | None, work_pending: bool) -> ActionAnswer:
     """How the retried step went: failed again, still under way, or done."""
     if failure is None:

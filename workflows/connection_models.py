@@ -125,6 +125,12 @@ class RejoinRequest(LinkRequest):
     from_date: date | None = None
 
 
+class QuarantineRetryRequest(ActionRequest):
+    """Support hands a quarantined received invoice to the inbox sweep again (§4), recorded with who asked."""
+
+    invoice_id: str = Field(min_length=1, max_length=64)
+
+
 class ImportModeRequest(ActionRequest):
     """R10/R12: which received invoices are imported automatically; the others stay for manual transfer."""
 

@@ -8,16 +8,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from pydantic import BaseModel, Field
+from temporalio.client import Client
 from temporalio.service import RPCError
 
 from clients.maventa import MaventaUnavailable
 from starters import inbound, transfer
 from starters.api.auth import netvisor_caller, support_caller
-from starters.api.companies import CompanyId
+from starters.api.companies import CompanyId, IdempotencyKey, answering_connection_errors
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.limits import TRANSFER_BODY_BYTES, body_limit
 from starters.api.maventa import close_maventa, maventa_client
 from starters.api.store import store_sessions
+from starters.api.support import SupportUser, TemporalClient
 from starters.delivery_notices import DeliveryNotices
 from starters.inbound import InboxWaker
 from starters.quarantine import QuarantineList, RetryAnswer, RetryRefused, quarantined_invoices
@@ -136,15 +138,36 @@ async def retry_quarantined(
     company_id: CompanyId,
     invoice_id: Annotated[str, Path(pattern=INVOICE_ID_PATTERN, max_length=64)],
     request: Request,
+    client: TemporalClient,
+    requested_by: SupportUser,
+    idempotency_key: IdempotencyKey = None,
 ) -> RetryAnswer:
-    """Import a quarantined invoice again once its cause is fixed; it returns to quarantine if it fails."""
-    return await retry_quarantined_invoice(request, company_id, invoice_id)
+    """Import a quarantined invoice again once its cause is fixed; it returns to quarantine if it fails.
+    Recorded in the company's recent actions with the agent of `X-Support-User`."""
+    return await retry_quarantined_invoice(
+        request, client, company_id, invoice_id, requested_by, idempotency_key
+    )
 
 
-async def retry_quarantined_invoice(request: Request, company_id: str, invoice_id: str) -> RetryAnswer:
+async def retry_quarantined_invoice(
+    request: Request,
+    client: Client,
+    company_id: str,
+    invoice_id: str,
+    requested_by: str,
+    request_id: str | None,
+) -> RetryAnswer:
     """The retry for the support route and the console, its refusals in HTTP."""
-    with answering_transfer_errors():
-        return await retry_invoice(store_sessions(request), hand_over_for(request), company_id, invoice_id)
+    with answering_transfer_errors(), answering_connection_errors(company_id):
+        return await retry_invoice(
+            store_sessions(request),
+            hand_over_for(request),
+            client,
+            company_id,
+            invoice_id,
+            requested_by,
+            request_id,
+        )
 
 
 async def close_clients(app: FastAPI) -> None:

@@ -247,6 +247,6 @@ def quarantine_retry(
     company_id: CompanyIdArg,
     invoice_id: Annotated[str, typer.Argument(help="Maventa's id")],
 ) -> None:
-    """Import a quarantined invoice again once its cause is fixed."""
+    """Import a quarantined invoice again once its cause is fixed; recorded with --support-user."""
     body = _call(ctx, "POST", f"/v1/support/companies/{company_id}/quarantine/{invoice_id}/retry")
-    _show(ctx, body, lambda b: f"Invoice {b['invoice_id']}: {b['status']}")
+    _show(ctx, body, lambda b: f"Invoice {b['invoice_id']}: {b['status']}, asked by {b['requested_by']}")

@@ -1,5 +1,6 @@
-"""Documents that cannot go to Netvisor are set aside with their reason, shown to support, and retried by
-support once the cause is fixed; they are never retried by themselves."""
+"""Documents that cannot go to Netvisor are set aside with their reason and shown to support; they are never
+retried by themselves. Support's retry, which the company's connection workflow records with who asked, is
+tested with the whole service in tests/starters/test_quarantine_retry.py."""
 
 from tests.inbound.harness import Inbound, eventually
 
@@ -36,38 +37,5 @@ async def test_an_unreadable_document_is_quarantined_once_with_its_reason(stack:
     assert "cannot be read" in listing["invoices"][0]["reason"]
 
 
-async def test_a_rejected_invoice_is_retried_by_support_after_the_fix(stack: Inbound) -> None:
-    company = await stack.company()
-    await stack.netvisor_faults(error_rate=1.0, status=400)
-    async with stack.worker(), stack.api("support") as support:
-        await stack.start()
-        [invoice_id] = await stack.arrive(company, "PEPPOL", number="REJECTED-1")
-        await stack.wake()
-        assert await eventually(lambda: _handled(stack, [invoice_id]))
-        row = stack.ledger(invoice_id)
-        assert row is not None and row.status == "quarantined"
-        assert row.quarantine_reason is not None and row.quarantine_reason.startswith("Netvisor rejected")
-        await stack.netvisor_faults()
-        path = f"/v1/support/companies/{company.company_id}/quarantine/{invoice_id}/retry"
-        answer = await support.post(path)
-        assert answer.status_code == 202, answer.text
-        assert await eventually(lambda: stack.in_netvisor(company))
-        assert await eventually(lambda: _ledger_status(stack, invoice_id, "imported"))
-        again = await support.post(path)
-        assert again.status_code == 409 and again.json()["error"]["code"] == "not_quarantined"
-        unknown = await support.post(f"/v1/support/companies/{company.company_id}/quarantine/nope/retry")
-        assert unknown.status_code == 404
-        listing = (await support.get(f"/v1/support/companies/{company.company_id}/quarantine")).json()
-        assert listing["invoices"] == []
-        support.headers["Authorization"] = "Bearer wrong"
-        assert (await support.post(path)).status_code == 401
-    assert len(await stack.in_netvisor(company)) == 1
-
-
 async def _rounds_at_least(stack: Inbound, rounds: int) -> bool:
     return (await stack.status()).rounds >= rounds
-
-
-async def _ledger_status(stack: Inbound, invoice_id: str, status: str) -> bool:
-    row = stack.ledger(invoice_id)
-    return row is not None and row.status == status

@@ -293,7 +293,9 @@ def quarantine_retry(invoice_id: str) -> Action:
     """Support's retry of one quarantined received invoice."""
 
     async def run(asked: Asked) -> str:
-        answer = await retry_quarantined_invoice(asked.request, asked.company_id, invoice_id)
+        answer = await retry_quarantined_invoice(
+            asked.request, asked.client, asked.company_id, invoice_id, asked.agent_id, asked.attempt
+        )
         return (
             f"Invoice {answer.invoice_id} is {answer.status}: the inbox sweep imports it in its next round."
         )
