@@ -102,7 +102,9 @@ async def started(
                 base_url=api_url, headers={"Authorization": f"Bearer {token}"}, timeout=60
             ) as api,
             httpx.AsyncClient(
-                base_url=api_url, headers={"Authorization": f"Bearer {support_token}"}, timeout=60
+                base_url=api_url,
+                headers={"Authorization": f"Bearer {support_token}", "X-Support-User": "bench"},
+                timeout=60,
             ) as support,
             httpx.AsyncClient(base_url=settings.maventa_base_url, timeout=60) as maventa_http,
             httpx.AsyncClient(base_url=settings.netvisor_base_url, timeout=60) as netvisor_http,

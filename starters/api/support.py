@@ -3,7 +3,8 @@ now, retry a failed step, list companies by state or by needing support. The exc
 send-only, release) are in starters/api/maventa_account.py.
 
 Who asks is recorded in the workflow's history: the agent's id in the `X-Support-User` header (required on
-the exception actions; retry and the bank check fall back to the body's `requested_by`)."""
+the exception actions; retry and the bank check also take the older body field `requested_by`, and refuse
+a call that names nobody)."""
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -21,7 +22,7 @@ from starters.api.companies import (
     unavailable,
     unknown_company,
 )
-from starters.api.errors import ERROR_RESPONSES
+from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.store import store_sessions
 from starters.api.temporal import temporal_client
 from starters.company_search import CompanyList, CompanyQuery, find_companies
@@ -55,7 +56,9 @@ OptionalSupportUser = Annotated[
 
 
 class SupportActionBody(BaseModel):
-    requested_by: str = Field("support", min_length=1, max_length=200, description="The agent asking")
+    requested_by: str | None = Field(
+        None, min_length=1, max_length=200, description="The agent asking; the X-Support-User header wins"
+    )
 
 
 class CompanyStatus(BaseModel):
@@ -69,9 +72,18 @@ class CompanyStatus(BaseModel):
 SupportAction = Callable[[Client, str, str, str | None], Awaitable[ActionAnswer]]
 
 
+NOBODY_ASKED = (
+    "Say who asks: send the agent's id in the X-Support-User header (the CLI sends --support-user, the "
+    "console the signed-in agent); every support action is recorded with it. Nothing was done."
+)
+
+
 async def who_asks(body: SupportActionBody | None = None, support_user: OptionalSupportUser = None) -> str:
-    """The agent asking: the X-Support-User header, else the body's requested_by."""
-    return support_user or (body or SupportActionBody()).requested_by
+    """The agent asking: the X-Support-User header, else the body's requested_by; a 422 if neither."""
+    asker = support_user or (body.requested_by if body is not None else None)
+    if asker is None:
+        raise ApiError(422, "support_user_required", NOBODY_ASKED)
+    return asker
 
 
 Asker = Annotated[str, Depends(who_asks)]

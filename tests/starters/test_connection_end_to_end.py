@@ -126,7 +126,9 @@ async def test_a_company_put_through_the_api_reaches_connected(
         waiting = await eventually(receiving)
         await stack.maventa.control("POST", f"/companies/{bid}/bank-network/confirm")
         checked = await stack.api.post(
-            f"/v1/support/companies/{company_id}/bank-network/check", headers=SUPPORT
+            f"/v1/support/companies/{company_id}/bank-network/check",
+            json={"requested_by": "tuki.body"},
+            headers=SUPPORT,
         )
         connected = (await stack.api.get(f"/v1/companies/{company_id}/maventa", headers=NETVISOR)).json()
         addresses = (await stack.netvisor.get(f"/_sandbox/companies/{bid}/invoicing-addresses")).json()
@@ -140,7 +142,11 @@ async def test_a_company_put_through_the_api_reaches_connected(
 
         listed = await eventually(found_by_visibility)
         support_list = (await stack.api.get("/v1/support/companies?state=CONNECTED", headers=SUPPORT)).json()
-        retry_refused = await stack.api.post(f"/v1/support/companies/{company_id}/retry", headers=SUPPORT)
+        retry = f"/v1/support/companies/{company_id}/retry"
+        nameless = await stack.api.post(retry, headers=SUPPORT)
+        nameless_body = await stack.api.post(retry, json={}, headers=SUPPORT)
+        retry_refused = await stack.api.post(retry, headers=SUPPORT | {"X-Support-User": "tuki.anna"})
+        recent = (await stack.api.get(f"/v1/support/companies/{company_id}", headers=SUPPORT)).json()
 
     assert without_token.status_code == 401
     assert bad_business_id.status_code == 422
@@ -169,6 +175,10 @@ async def test_a_company_put_through_the_api_reaches_connected(
     assert listed == [f"maventa-connection-{company_id}"]
     assert company_id in [row["company_id"] for row in support_list["companies"]]
     assert retry_refused.status_code == 409 and "Nothing to retry" in retry_refused.json()["error"]["message"]
+    for answer in (nameless, nameless_body):
+        assert (answer.status_code, answer.json()["error"]["code"]) == (422, "support_user_required")
+    asked = [(a["action"], a["requested_by"]) for a in recent["account"]["recent_actions"]]
+    assert ("check_bank_network_now", "tuki.body") in asked
 
 
 async def test_a_peppol_invoice_to_a_connected_company_arrives_in_netvisor_exactly_once(
@@ -188,7 +198,10 @@ async def test_a_peppol_invoice_to_a_connected_company_arrives_in_netvisor_exact
 
         opened = await eventually(receiving)
         await stack.maventa.control("POST", f"/companies/{bid}/bank-network/confirm")
-        await stack.api.post(f"/v1/support/companies/{company_id}/bank-network/check", headers=SUPPORT)
+        await stack.api.post(
+            f"/v1/support/companies/{company_id}/bank-network/check",
+            headers=SUPPORT | {"X-Support-User": "tuki"},
+        )
         profiles = (await stack.maventa.control("GET", f"/companies/{bid}"))["profiles"]
         [arrived] = await stack.maventa.receive(bid, channel="PEPPOL")
 

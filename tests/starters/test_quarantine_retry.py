@@ -76,7 +76,10 @@ async def test_rejected_invoices_are_retried_after_the_fix_and_every_retry_recor
 
         await eventually(receiving)
         await stack.maventa.control("POST", f"/companies/{bid}/bank-network/confirm")
-        await stack.api.post(f"/v1/support/companies/{company_id}/bank-network/check", headers=SUPPORT)
+        await stack.api.post(
+            f"/v1/support/companies/{company_id}/bank-network/check",
+            headers={**SUPPORT, "X-Support-User": "tuki"},
+        )
         (
             await stack.netvisor.put("/_sandbox/faults", json={"error_rate": 1.0, "status": 400})
         ).raise_for_status()
