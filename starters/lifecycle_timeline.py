@@ -32,6 +32,7 @@ ACTION_NAMES = {
     "send_only": "Make send-only",
     "release": "Release the account",
     "rejoin": "Rejoin: link the released account again",
+    "retry_quarantined_invoice": "Retry a quarantined invoice",
 }
 """The connection workflow's updates as an agent knows them."""
 

@@ -42,8 +42,11 @@ def _form_value(page: httpx.Response, name: str) -> str:
     return found.group(1)
 
 
-async def _console_retry(stack: Stack, company_id: str, invoice_id: str, agent: str) -> httpx.Response:
-    """Sign in to the console as `agent` and confirm the retry on its page, as a browser would."""
+async def _console_retry(
+    stack: Stack, company_id: str, invoice_id: str, agent: str
+) -> tuple[httpx.Response, httpx.Response]:
+    """Sign in to the console as `agent` and confirm the retry on its page, as a browser would; the answer
+    and the company's page it leads to."""
     async with httpx.AsyncClient(base_url=stack.api_url, timeout=30) as browser:
         login = await browser.get("/support/login")
         signed_in = await browser.post(
@@ -59,7 +62,8 @@ async def _console_retry(stack: Stack, company_id: str, invoice_id: str, agent: 
         target = f"/support/companies/{company_id}/quarantine/{invoice_id}/retry"
         confirm = await browser.get(target)
         form = {"csrf": _form_value(confirm, "csrf"), "attempt": _form_value(confirm, "attempt")}
-        return await browser.post(target, data=form)
+        confirmed = await browser.post(target, data=form)
+        return confirmed, await browser.get(f"/support/companies/{company_id}")
 
 
 async def test_rejected_invoices_are_retried_after_the_fix_and_every_retry_records_who_asked(
@@ -96,7 +100,7 @@ async def test_rejected_invoices_are_retried_after_the_fix_and_every_retry_recor
 
         nameless = await stack.api.post(path, headers=SUPPORT)
         api = await stack.api.post(path, headers={**SUPPORT, "X-Support-User": "api.anna"})
-        console = await _console_retry(stack, company_id, by_console, "Ville Väisänen")
+        console, company_page = await _console_retry(stack, company_id, by_console, "Ville Väisänen")
         cli = await support(stack, "quarantine", "retry", company_id, by_cli)
 
         async def imported() -> bool:
@@ -126,6 +130,10 @@ async def test_rejected_invoices_are_retried_after_the_fix_and_every_retry_recor
     assert api.json() == {"invoice_id": by_api, "status": "queued", "requested_by": "api.anna"}
     assert console.status_code == 303, console.text
     assert console.headers["location"] == f"/support/companies/{company_id}"
+    recent = company_page.text[company_page.text.index("Recent actions") :]
+    assert re.search(r"Retry a quarantined invoice</td><td>Ville Väisänen</td>", recent), (
+        "who asked, on the page"
+    )
     assert cli.exit_code == 0 and f"Invoice {by_cli}: queued, asked by cli.agent" in cli.output
 
     assert sorted(invoice_ids(in_netvisor)) == sorted(invoices), "each retried invoice is in Netvisor once"
