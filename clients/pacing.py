@@ -1,33 +1,44 @@
-"""Evenly spaced requests to Maventa from one worker process.
+"""Maventa's requests from one process: evenly spaced within its budget, and held whenever Maventa says 429.
 
 The Maventa task queue's rate limit (docs/operating.md) decides how many activities the fleet starts a second,
 but not when inside that second their requests go out, nor how many requests one activity makes: a received
 invoice round is one activity of hundreds of requests, a company's first call also fetches its token. Maventa
-counts requests, in any one-second window. So each worker process also gives its requests turns `1 / rate`
-apart and sends no more than `rate` of them in any second; a request that finds the pace free goes at once,
-and time spent idle is not saved up for a burst later.
+counts requests, in any one-second window, at some moment between a request leaving and its answer coming
+back. So with a budget each process gives its requests turns `1 / rate` apart, and a request takes one of
+`rate` places that it gives back only one second after its answer: wherever Maventa stamps a request, no
+second of Maventa's holds more of this process's requests than the budget, however the machine, the network
+or Maventa itself stalls and bunches requests up on the way. A stall only costs turns, never a 429. Idle time
+is not saved up for a burst later.
 
-The pace also listens to Maventa. Its published OpenAPI documents no rate limit and no rate headers
-(docs/facts/maventa.md §3), so the one signal its answers can carry is a 429 with Retry-After: then no
-request of the process leaves until Retry-After has passed (the others would only earn 429s of their own),
-and the pace runs slower for a while after (`SLOWER_AFTER_429`, back to the full rate over `RECOVERY_S`):
-a 429 means Maventa counted more than the budget in some second, e.g. from another process, or from a stall
-that bunched the requests up on the way.
+Every process listens to Maventa too, budget or not. Its published OpenAPI documents no rate limit and no rate
+headers (docs/facts/maventa.md §3), so the one signal its answers carry is a 429 with Retry-After: then no
+request of the process leaves until Retry-After has passed (the others would only earn 429s of their own and
+spend Maventa's window on nothing), a paced process runs slower for a while after (`SLOWER_AFTER_429`, back
+to its rate over `RECOVERY_S`), and the refused request is sent again once the hold is over, as long as it
+has not waited `RETRIED_WITHIN_S` in all: a 429 refuses a request before any work (RFC 6585; Maventa documents
+none), and the caller would only have started its work again from scratch (an import round reading its
+invoices anew, docs/operating.md).
 """
 
 import asyncio
 import email.utils
 import math
-from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
 
+WINDOW_S = 1.0
+"""Maventa's limit is per one-second window; a request's place is given back this long after its answer."""
 SLOWER_AFTER_429 = 0.9
 """Fraction of its rate the pace runs at right after a 429; it comes back to the full rate over RECOVERY_S."""
 RECOVERY_S = 10.0
 HOLD_WITHOUT_RETRY_AFTER_S = 1.0
 """A 429 without Retry-After holds the requests this long: the window limits are counted in."""
+RETRIED_WITHIN_S = 5.0
+"""A request refused with 429 is sent again after the hold while its holds add up to no more than this; past
+it the 429 reaches the caller, whose own retry (an activity's, the sweep's next round) takes over."""
 
 
 def retry_after_s(value: str | None) -> float | None:
@@ -45,38 +56,55 @@ def retry_after_s(value: str | None) -> float | None:
 
 
 class RequestPace:
-    """Turns one `1 / per_second` apart, and never more than `per_second` requests in any one second.
+    """Turns `1 / per_second` apart, at most `per_second` requests in any second of Maventa's, held by 429s.
 
-    Turns are planned, so the average rate is the pace however late the event loop wakes a request. A late
-    wake-up would bring the requests after it closer together; the window keeps even those within the budget,
-    measured where it matters, at the moment each request leaves.
+    `per_second` None: no budget of its own, only Maventa's Retry-After holds. Turns are planned, so the
+    average rate is the pace however late the event loop wakes a request; the places in the window keep even
+    a late, bunched-up run of requests within the budget as Maventa counts it.
     """
 
-    def __init__(self, per_second: float) -> None:
-        if per_second <= 0:
+    def __init__(self, per_second: float | None = None) -> None:
+        if per_second is not None and per_second <= 0:
             raise ValueError(f"a pace needs a positive rate, not {per_second}")
-        self.interval = 1.0 / per_second
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._places = asyncio.Semaphore(max(1, math.floor(per_second))) if per_second else None
         self._next = float("-inf")
-        self._departures: deque[float] = deque(maxlen=max(1, math.floor(per_second)))
         self._turns = asyncio.Lock()
         self._held_until = float("-inf")
         self._slowed_at = float("-inf")
 
-    async def wait_turn(self) -> None:
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Send the request inside the block; its place in the window comes back WINDOW_S after the block."""
+        await self._take_turn()
+        try:
+            yield
+        finally:
+            if self._places is not None:
+                asyncio.get_running_loop().call_later(WINDOW_S, self._places.release)
+
+    async def _take_turn(self) -> None:
         async with self._turns:
-            loop = asyncio.get_running_loop()
-            turn = max(loop.time(), self._next)
-            while True:
-                # Looked at again after each sleep: a 429 answered meanwhile holds this turn too.
-                turn = max(turn, self._held_until)
-                if len(self._departures) == self._departures.maxlen:
-                    turn = max(turn, self._departures[0] + 1.0)
-                delay = turn - loop.time()
-                if delay <= 0:
-                    break
-                await asyncio.sleep(delay)
-            self._departures.append(loop.time())
-            self._next = turn + self.interval_at(turn)
+            if self._places is not None:
+                await self._places.acquire()
+            try:
+                await self._wait_for_the_clock()
+            except BaseException:
+                if self._places is not None:
+                    self._places.release()  # the request never left
+                raise
+
+    async def _wait_for_the_clock(self) -> None:
+        loop = asyncio.get_running_loop()
+        turn = max(loop.time(), self._next)
+        while True:
+            # Looked at again after each sleep: a 429 answered meanwhile holds this turn too.
+            turn = max(turn, self._held_until)
+            delay = turn - loop.time()
+            if delay <= 0:
+                break
+            await asyncio.sleep(delay)
+        self._next = turn + self.interval_at(turn)
 
     def interval_at(self, moment: float) -> float:
         """The spacing of turns at `moment` (the loop's clock): longer for RECOVERY_S after a 429."""
@@ -93,20 +121,28 @@ class RequestPace:
 
 
 class PacedTransport(httpx.AsyncBaseTransport):
-    """Sends through `inner` once the pace allows, and tells the pace of every 429; the time waiting here is
-    not the upstream's latency."""
+    """Sends through `inner` once the pace allows, tells the pace of every 429 and sends the refused request
+    again after the hold (RETRIED_WITHIN_S); the time waiting here is not the upstream's latency."""
 
     def __init__(self, pace: RequestPace, inner: httpx.AsyncBaseTransport) -> None:
         self._pace = pace
         self._inner = inner
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        await self._pace.wait_turn()
-        response = await self._inner.handle_async_request(request)
-        if response.status_code == 429:
+        await request.aread()  # the body in memory, so that a refused request can be sent again
+        held_in_all = 0.0
+        while True:
+            async with self._pace.turn():
+                response = await self._inner.handle_async_request(request)
+            if response.status_code != 429:
+                return response
             held = retry_after_s(response.headers.get("Retry-After"))
-            self._pace.hold(HOLD_WITHOUT_RETRY_AFTER_S if held is None else held)
-        return response
+            held = HOLD_WITHOUT_RETRY_AFTER_S if held is None else held
+            self._pace.hold(held)
+            held_in_all += held
+            if held_in_all > RETRIED_WITHIN_S:
+                return response
+            await response.aclose()
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -27,12 +27,11 @@ class Dependencies:
 
 def maventa_http(settings: Settings) -> httpx.AsyncClient:
     """The HTTP client of every Maventa call a process makes, the worker's and the API's alike: measured
-    (latency and failures in `/metrics`) and, with a Maventa request budget, spaced evenly at this process's
-    share of it (clients/pacing.py). One per process, so all its Maventa calls share the one pace."""
-    transport: httpx.AsyncBaseTransport = MeasuredTransport("maventa")
-    pace = settings.maventa_requests_per_second_per_process
-    if pace is not None:
-        transport = PacedTransport(RequestPace(pace), transport)
+    (latency and failures in `/metrics`, every 429 among them), held by Maventa's 429s and, with a Maventa
+    request budget, spaced evenly at this process's share of it (clients/pacing.py). One per process, so all
+    its Maventa calls share the one pace."""
+    pace = RequestPace(settings.maventa_requests_per_second_per_process)
+    transport = PacedTransport(pace, MeasuredTransport("maventa"))
     return httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(settings.maventa_timeout_s))
 
 

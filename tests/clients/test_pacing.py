@@ -1,4 +1,5 @@
-"""Even spacing of one worker's Maventa requests: never closer than the pace, never a saved-up burst."""
+"""One process's Maventa requests: never closer than the pace, never a saved-up burst, never more in a second
+than the budget wherever Maventa counts them, and held (then sent again) when Maventa says 429."""
 
 import asyncio
 import time
@@ -10,7 +11,8 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from clients.maventa import MaventaCredentials, MaventaUnavailable
+from clients import pacing
+from clients.maventa import MaventaCredentials
 from clients.pacing import (
     HOLD_WITHOUT_RETRY_AFTER_S,
     RECOVERY_S,
@@ -20,6 +22,7 @@ from clients.pacing import (
     retry_after_s,
 )
 from settings import Settings
+from tests.clients.upstream_answers import maventa_4xx_answers
 from tests.sandbox.maventa.serving import VENDOR_KEY, MaventaSandbox, running_sandbox
 from workers.dependencies import open_dependencies
 
@@ -76,8 +79,8 @@ async def test_a_stalled_event_loop_does_not_bunch_more_than_the_pace_into_one_s
     departed: list[float] = []
 
     async def request() -> None:
-        await pace.wait_turn()
-        departed.append(loop.time())
+        async with pace.turn():
+            departed.append(loop.time())
 
     async def stall() -> None:
         await asyncio.sleep(0.3)
@@ -109,7 +112,8 @@ async def test_a_429_holds_every_request_for_its_retry_after_then_the_pace_comes
         first = await http.get("http://maventa.invalid/v1/company")
         await asyncio.gather(*(http.get("http://maventa.invalid/v1/company") for _ in range(8)))
 
-    assert first.status_code == 429
+    assert first.status_code == 200, "the refused request is sent again after the hold"
+    assert len(sent) == 10
     # Request k after the 429 (from 0) leaves no earlier than the hold plus k turns of the slower pace, taken
     # at its fastest by then: the pace recovers with time, so a late request is held to the rate of its time.
     for k, at in enumerate(sent[1:]):
@@ -123,8 +127,73 @@ async def test_a_429_without_retry_after_holds_for_a_second() -> None:
     loop = asyncio.get_running_loop()
     pace.hold(HOLD_WITHOUT_RETRY_AFTER_S)
     held_at = loop.time()
-    await pace.wait_turn()
+    async with pace.turn():
+        pass
     assert loop.time() - held_at >= HOLD_WITHOUT_RETRY_AFTER_S - SLACK_S
+
+
+async def test_no_second_holds_more_than_the_pace_however_late_the_answers_come() -> None:
+    """Maventa counts a request somewhere between its leaving and its answer: the (n + rate)-th request leaves
+    only a second after the n-th one's answer, so even answers that stall bunch nothing into one second."""
+    loop = asyncio.get_running_loop()
+    left: list[float] = []
+    answered: list[float] = []
+
+    async def slow_answer(_: httpx.Request) -> httpx.Response:
+        left.append(loop.time())
+        await asyncio.sleep(0.3 if len(left) % 3 else 0.05)
+        answered.append(loop.time())
+        return httpx.Response(200, json={})
+
+    per_second = 5
+    pace = RequestPace(per_second)
+    async with httpx.AsyncClient(transport=PacedTransport(pace, httpx.MockTransport(slow_answer))) as http:
+        await asyncio.gather(*(http.get("http://maventa.invalid/v1/company") for _ in range(15)))
+
+    answered_in_order = sorted(answered)
+    for n, leaving in enumerate(sorted(left)[per_second:]):
+        assert leaving >= answered_in_order[n] + 1.0 - SLACK_S, (n, leaving - answered_in_order[n])
+
+
+async def test_without_a_budget_a_429_still_holds_the_process_and_the_refused_request_goes_again() -> None:
+    loop = asyncio.get_running_loop()
+    bodies: list[tuple[float, bytes]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bodies.append((loop.time(), request.content))
+        if len(bodies) == 1:
+            return httpx.Response(429, headers={"Retry-After": "0.3"}, json={})
+        return httpx.Response(201, json={})
+
+    unpaced = PacedTransport(RequestPace(), httpx.MockTransport(answer))
+    async with httpx.AsyncClient(transport=unpaced) as http:
+        first = await http.post(
+            "http://maventa.invalid/v1/invoices", files={"file": ("a.xml", b"<Finvoice/>")}
+        )
+        others = await asyncio.gather(*(http.get("http://maventa.invalid/v1/company") for _ in range(3)))
+
+    assert first.status_code == 201 and {o.status_code for o in others} == {201}
+    refused_at, refused_body = bodies[0]
+    assert bodies[1][1] == refused_body and b"<Finvoice/>" in refused_body, "the same body sent again whole"
+    assert all(at - refused_at >= 0.3 - SLACK_S for at, _ in bodies[1:])
+
+
+async def test_a_429_that_lasts_past_the_retry_budget_reaches_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pacing, "RETRIED_WITHIN_S", 0.5)
+    sent: list[float] = []
+
+    def answer(_: httpx.Request) -> httpx.Response:
+        sent.append(asyncio.get_running_loop().time())
+        return httpx.Response(429, headers={"Retry-After": "0.3"}, json={})
+
+    unpaced = PacedTransport(RequestPace(), httpx.MockTransport(answer))
+    async with httpx.AsyncClient(transport=unpaced) as http:
+        response = await http.get("http://maventa.invalid/v1/company")
+
+    assert response.status_code == 429
+    assert len(sent) == 2, "sent again once (0.3 s held), then 0.6 s is past the 0.5 s allowed"
 
 
 def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
@@ -149,21 +218,22 @@ def test_each_process_paces_at_its_share_of_the_budget() -> None:
 
 async def _burst(
     maventa: MaventaSandbox, tmp_path: Path, creds: MaventaCredentials, budget: float = 0.0
-) -> int:
-    """20 requests at once through the worker's Maventa client; how many Maventa refused with 429."""
+) -> float:
+    """20 requests at once through the worker's Maventa client, every one answered; how many 429s Maventa
+    gave on the way."""
     settings = Settings(
         data_dir=tmp_path,
         maventa_base_url=maventa.url,
         maventa_vendor_api_key=SecretStr(VENDOR_KEY),
         maventa_requests_per_second=budget,
     )
+    refused_before = maventa_4xx_answers()
     async with open_dependencies(settings) as dependencies:
         answers = await asyncio.gather(
             *(dependencies.maventa.list_profiles(creds) for _ in range(20)), return_exceptions=True
         )
-    refused = [a for a in answers if isinstance(a, MaventaUnavailable) and a.status == 429]
-    assert len(refused) == sum(isinstance(a, BaseException) for a in answers), answers
-    return len(refused)
+    assert not [a for a in answers if isinstance(a, BaseException)], answers
+    return maventa_4xx_answers() - refused_before
 
 
 async def test_a_worker_with_a_budget_stays_under_maventas_limit(
@@ -172,7 +242,7 @@ async def test_a_worker_with_a_budget_stays_under_maventas_limit(
     _, creds = await maventa.account()
     await maventa.control("PUT", "/faults", json={"rate_limit_per_s": 10})
     try:
-        assert await _burst(maventa, tmp_path, creds) > 0, "without a budget the burst must hit the limit"
+        assert await _burst(maventa, tmp_path, creds) > 0, "without a budget the burst hits the limit, waits"
         await asyncio.sleep(1.1)
         assert await _burst(maventa, tmp_path, creds, budget=5.0) == 0
     finally:
