@@ -38,41 +38,53 @@ class BillingStatus(BaseModel):
     status: BillingRunStatus
     report: BillingState | None = None
     """The finished run's result, or a running run's progress when a worker answered in time."""
+    requested_by: str | None = None
+    """Who started the run this answers about: the agent, or none for the monthly schedule (or unknown while
+    a running run's progress could not be read)."""
 
 
 async def run_billing_now(
-    client: Client, month: str, *, task_queue: str, now: datetime | None = None
+    client: Client, month: str, *, task_queue: str, requested_by: str, now: datetime | None = None
 ) -> BillingStatus:
     """Bill the month now unless it is being billed or was billed without failures; raises InvalidMonth or
-    MonthNotOver for a month that cannot be billed."""
+    MonthNotOver for a month that cannot be billed. A run started here carries who asked in its input (the
+    workflow's history) and its result."""
     parse_month(month)
     if not month_has_ended(month, now or datetime.now(UTC)):
         raise MonthNotOver(f"{month} has not ended in Finland yet; bill it from the 1st of the next month")
     handle = client.get_workflow_handle_for(BillingWorkflow.run, workflow_id(month))
     status = await _latest_status(handle)
     if status is WorkflowExecutionStatus.RUNNING:
+        progress = await _progress(handle)
         return BillingStatus(
             month=month,
             workflow_id=handle.id,
             status=BillingRunStatus.RUNNING,
-            report=await _progress(handle),
+            report=progress,
+            requested_by=progress.requested_by if progress is not None else None,
         )
     if status is WorkflowExecutionStatus.COMPLETED:
         report = await handle.result()
         if report.failed == 0:
             return BillingStatus(
-                month=month, workflow_id=handle.id, status=BillingRunStatus.COMPLETED, report=report
+                month=month,
+                workflow_id=handle.id,
+                status=BillingRunStatus.COMPLETED,
+                report=report,
+                requested_by=report.requested_by,
             )
     await client.start_workflow(
         BillingWorkflow.run,
-        BillingState(month=month),
+        BillingState(month=month, requested_by=requested_by),
         id=workflow_id(month),
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        static_summary=f"Service billing of {month}",
+        static_summary=f"Service billing of {month}, asked by {requested_by}",
     )
-    return BillingStatus(month=month, workflow_id=handle.id, status=BillingRunStatus.STARTED)
+    return BillingStatus(
+        month=month, workflow_id=handle.id, status=BillingRunStatus.STARTED, requested_by=requested_by
+    )
 
 
 async def _latest_status(

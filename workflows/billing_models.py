@@ -51,6 +51,9 @@ class BillingState(BaseModel):
     """The billing workflow's one state: its input, what continue-as-new carries over, and its result."""
 
     month: Month
+    requested_by: str | None = Field(
+        None, max_length=200, description="The agent who started this run; none for the monthly schedule"
+    )
     page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=1000)
     after: str | None = Field(None, description="Companies up to this id have been walked")
     finished: bool = False

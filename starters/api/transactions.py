@@ -20,6 +20,7 @@ from starters.api.clock import Now
 from starters.api.companies import CompanyId, unknown_company
 from starters.api.errors import ERROR_RESPONSES, ApiError
 from starters.api.store import store_sessions
+from starters.api.support import SupportUser
 from starters.api.temporal import temporal_client
 from starters.billing import BillingRunStatus, BillingStatus, MonthNotOver, run_billing_now
 from starters.connection import UnknownCompany
@@ -74,20 +75,29 @@ async def run_billing(
     response: Response,
     client: Annotated[Client, Depends(temporal_client)],
     now: Now,
+    requested_by: SupportUser,
 ) -> BillingStatus:
-    """Run the month's service billing now; a running or cleanly finished month answers its status instead."""
-    status = await start_billing(client, request.app.state.settings, month, now)
+    """Run the month's service billing now; a running or cleanly finished month answers its status instead.
+    A run started here records the agent of `X-Support-User`."""
+    status = await start_billing(client, request.app.state.settings, month, now, requested_by)
     if status.status is BillingRunStatus.COMPLETED:
         response.status_code = 200
     return status
 
 
 async def start_billing(
-    client: Client, settings: Settings, month: str, now: datetime, parameter: str = "month in the path"
+    client: Client,
+    settings: Settings,
+    month: str,
+    now: datetime,
+    requested_by: str,
+    parameter: str = "month in the path",
 ) -> BillingStatus:
-    """Run a month's service billing now (support's route and the console)."""
+    """Run a month's service billing now (support's route and the console), recording who asked."""
     month = _month(month, parameter)
     try:
-        return await run_billing_now(client, month, task_queue=settings.temporal_task_queue, now=now)
+        return await run_billing_now(
+            client, month, task_queue=settings.temporal_task_queue, requested_by=requested_by, now=now
+        )
     except MonthNotOver as error:
         raise ApiError(422, "month_not_over", f"{error}.") from None

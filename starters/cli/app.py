@@ -231,7 +231,12 @@ def billing(
 ) -> None:
     """Run the service billing of a month now (a month billed cleanly already is only reported)."""
     body = _call(ctx, "POST", f"/v1/support/billing/{month}")
-    _show(ctx, body, lambda b: f"Billing {b['month']}: {b['status']} (workflow {b['workflow_id']})")
+    _show(ctx, body, _billing_line)
+
+
+def _billing_line(body: dict[str, Any]) -> str:
+    asked = f", started by {body['requested_by']}" if body.get("requested_by") else ""
+    return f"Billing {body['month']}: {body['status']} (workflow {body['workflow_id']}{asked})"
 
 
 @quarantine_app.command("list")

@@ -316,7 +316,9 @@ def quarantine_retry(invoice_id: str) -> Action:
 
 async def _billing(asked: Asked) -> str:
     month = asked.values.get("month", "").strip()
-    status = await start_billing(asked.client, asked.request.app.state.settings, month, asked.now, "month")
+    status = await start_billing(
+        asked.client, asked.request.app.state.settings, month, asked.now, asked.agent_id, "month"
+    )
     report = status.report
     progress = "" if report is None else f" ({report.posted} companies posted, {report.failed} failed)"
     return f"Service billing of {status.month}: {status.status.value}{progress}."

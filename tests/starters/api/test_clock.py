@@ -20,7 +20,7 @@ from tests.clock import ClockStart, wall_clock
 from tests.support import serving
 
 NETVISOR = {"Authorization": "Bearer test-netvisor-token"}
-SUPPORT = {"Authorization": "Bearer test-support-token"}
+SUPPORT = {"Authorization": "Bearer test-support-token", "X-Support-User": "agent.anna"}
 
 
 @pytest.fixture

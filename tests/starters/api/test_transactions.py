@@ -38,7 +38,7 @@ from workflows.billing_models import BillingState
 __all__ = ["netvisor_sandbox", "sessions", "store_url"]
 
 NETVISOR = {"Authorization": "Bearer test-netvisor-token"}
-SUPPORT = {"Authorization": "Bearer test-support-token"}
+SUPPORT = {"Authorization": "Bearer test-support-token", "X-Support-User": "agent.anna"}
 _months = itertools.count()
 
 
@@ -161,15 +161,23 @@ async def test_support_runs_a_month_and_a_rerun_bills_only_what_failed(
     refused = seed(sessions, "r-refused", month, {SENT_EINVOICE: 1})
     await netvisor_sandbox.fail_authentication_for(refused)
     try:
+        nameless = await api.http.post(
+            f"/v1/support/billing/{month}", headers={"Authorization": SUPPORT["Authorization"]}
+        )
         started = await api.http.post(f"/v1/support/billing/{month}", headers=SUPPORT)
+        assert nameless.status_code == 422 and "x-support-user" in nameless.text.lower()
         assert (started.status_code, started.json()["status"]) == (202, "started")
         assert started.json()["workflow_id"] == f"billing-{month}"
+        assert started.json()["requested_by"] == "agent.anna"
         first = await _finished(api, month)
     finally:
         await netvisor_sandbox.heal()
     assert (first.posted, first.failed) == (1, 1) and first.failures[0].company_id == "r-refused"
 
-    rerun = await api.http.post(f"/v1/support/billing/{month}", headers=SUPPORT)
+    assert first.requested_by == "agent.anna", "the run keeps who started it"
+    rerun = await api.http.post(
+        f"/v1/support/billing/{month}", headers=SUPPORT | {"X-Support-User": "agent.bo"}
+    )
     assert (rerun.status_code, rerun.json()["status"]) == (202, "started")
     second = await _finished(api, month)
     done = await api.http.post(f"/v1/support/billing/{month}", headers=SUPPORT)
@@ -177,6 +185,7 @@ async def test_support_runs_a_month_and_a_rerun_bills_only_what_failed(
     assert (second.posted, second.already_posted, second.failed) == (1, 1, 0)
     assert (done.status_code, done.json()["status"]) == (200, "completed")
     assert done.json()["report"]["already_posted"] == 1
+    assert done.json()["requested_by"] == "agent.bo", "who started the run that billed it, not who asked now"
     billed = await netvisor_sandbox.billed(month)
     assert {organisation: len(sets) for organisation, sets in billed.items()} == {good: 1, refused: 1}
     priced = await api.http.get(
