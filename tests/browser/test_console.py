@@ -108,6 +108,9 @@ async def test_a_quarantined_invoice_is_retried_after_its_cause_is_fixed(
     assert await eventually(lambda: service.in_netvisor(company), timeout_s=30), "not imported after retry"
     await page.reload()
     await expect(page.get_by_role("region", name="Quarantined received invoices")).to_contain_text("None.")
+    retried = page.get_by_role("region", name="Recent actions").get_by_role("row").filter(has_text=invoice_id)
+    await expect(retried).to_contain_text("Retry a quarantined invoice")
+    await expect(retried.get_by_role("cell").nth(2)).to_have_text(AGENT)
 
 
 async def test_an_existing_account_is_found_and_linked_by_keys_from_the_keyboard(
