@@ -3,8 +3,9 @@
 Quick (`make bench-quick`): documents parsed per second on the public corpus, the idle month (time-skipped)
 and bursts of invoices through the real stack.
 Full (`make bench`) adds the steady-rate latency, the month-start founding burst under Maventa's rate limit,
-memory with many live companies, and recovery (a lost worker, Netvisor's partial faults, one vs two
-workers). The last line printed is one JSON object of every figure.
+memory with many live companies, recovery (a lost worker, Netvisor's partial faults) and two workers (one
+against two on one task queue, and one of two killed mid-burst). The last line printed is one JSON object of
+every figure.
 """
 
 import argparse
@@ -26,6 +27,7 @@ from bench.parsing import measure_parsing
 from bench.recovery import run_recovery
 from bench.report import Report, Row
 from bench.stack import Running, running_stack
+from bench.two_workers import run_two_workers
 
 BURST = 100
 BURST_RUNS = 5
@@ -94,13 +96,23 @@ async def _founding_only(report: Report, founding_companies: int, aim: float) ->
         await _founding(report, running, founding_companies, aim)
 
 
-async def _recovery(report: Report, scaling_invoices: int) -> None:
+async def _recovery(report: Report) -> None:
     """On a stack of its own with two worker processes (`make run WORKERS=2`)."""
     try:
         async with running_stack(WORKERS="2") as running:
-            await run_recovery(running, report, scaling_invoices)
+            await run_recovery(running, report)
     except Exception as error:
         report.missing(["recovery_after_lost_worker_s", "partial_faults_known_worst_s"], f"{error!r}")
+        traceback.print_exc()
+
+
+async def _two_workers(report: Report, invoices: int) -> None:
+    """On a stack of its own with two worker processes (`make run WORKERS=2`)."""
+    try:
+        async with running_stack(WORKERS="2") as running:
+            await run_two_workers(running, report, invoices)
+    except Exception as error:
+        report.missing(["two_workers_ratio", "two_workers_killed_lost"], f"{error!r}")
         traceback.print_exc()
 
 
@@ -363,7 +375,12 @@ def main() -> None:
     parser.add_argument(
         "--recovery-only",
         action="store_true",
-        help="only recovery after a lost worker, under Netvisor's partial faults, and one vs two workers",
+        help="only recovery after a lost worker and under Netvisor's partial faults",
+    )
+    parser.add_argument(
+        "--two-workers-only",
+        action="store_true",
+        help="only one against two workers, and one of two killed mid-burst (its own stack)",
     )
     parser.add_argument(
         "--scaling", type=int, default=1000, help="invoices in the one-vs-two-workers burst (0: skip it)"
@@ -375,9 +392,11 @@ def main() -> None:
     checkpoints = [int(n) for n in args.live_checkpoints.split(",") if n.strip()]
     report = Report()
     started = time.perf_counter()
-    if args.founding_only or args.memory_only or args.recovery_only:
+    if args.founding_only or args.memory_only or args.recovery_only or args.two_workers_only:
         if args.recovery_only:
-            asyncio.run(_recovery(report, args.scaling))
+            asyncio.run(_recovery(report))
+        if args.two_workers_only:
+            asyncio.run(_two_workers(report, args.scaling))
         if args.founding_only:
             asyncio.run(_founding_only(report, args.founding, args.founding_aim))
         if args.memory_only:
@@ -395,7 +414,9 @@ def main() -> None:
         for key in ("actions_per_imported_invoice", "import_ratio_vs_raw", "actions_per_sent_invoice"):
             report.figures.setdefault(key, None)
     if not args.quick:
-        asyncio.run(_recovery(report, args.scaling))
+        asyncio.run(_recovery(report))
+        if args.scaling:
+            asyncio.run(_two_workers(report, args.scaling))
     report.notes.append(f"took {time.perf_counter() - started:.0f} s")
     report.print()
 

@@ -1,5 +1,5 @@
-"""Recovery under faults (issue 23) and a second worker (issue 20), each beside the same burst without the
-fault in the same run, on one stack of two worker processes (`make run WORKERS=2`), production settings.
+"""Recovery under faults (issue 23), each beside the same burst without the fault in the same run, on one
+stack of two worker processes (`make run WORKERS=2`), production settings.
 
 - **A lost worker**: invoices arrive for two companies and sales invoices are sent for them; the worker
   running the import is killed (SIGKILL) three times, each started again half a second later. The figure is
@@ -10,8 +10,6 @@ fault in the same run, on one stack of two worker processes (`make run WORKERS=2
   the slowest of those imported at their first attempt, and the longest any invoice waited for its next
   attempt (a 5xx or a dropped answer may have committed, so the next waits `inbound_recheck_after_s`, 90 s,
   until Netvisor can show it). Baseline: the same 60 without faults.
-- **Two workers**: 1,000 invoices over 20 companies with the second worker stopped, then with both;
-  invoices per second and each process's CPU seconds during the burst, which shows what bounds the ratio.
 """
 
 import asyncio
@@ -22,7 +20,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlmodel import col, select
 
@@ -39,12 +36,10 @@ from workflows.sales_invoice_models import maventa_uuid
 
 KILLS = 3
 PARTIAL_FAULTS = {"error_rate": 0.2, "status": 500, "drop_response_rate": 0.2}
-SCALING_COMPANIES = 20
 SETTLE_S = 240.0
 PARTIAL_SETTLE_S = 800.0
 """An invoice can meet an uncertain answer several times in a row (a third of the answers are 500s or
 dropped), each costing a recheck of 90 s; the backstop (900 s) must not be what brings it in."""
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -84,18 +79,6 @@ class PartialFaults:
     retried: int
     """Invoices that needed more than one attempt (an error or an uncertain answer)."""
     unfinished: int
-
-
-@dataclass
-class Scaling:
-    invoices: int
-    one_worker_per_s: float
-    two_workers_per_s: float
-    cpu_s: dict[str, dict[str, float]] = field(default_factory=dict)
-
-    @property
-    def ratio(self) -> float:
-        return self.two_workers_per_s / self.one_worker_per_s
 
 
 # what Netvisor, Maventa and the ledger hold
@@ -183,7 +166,7 @@ async def _until_complete(
     return time.perf_counter()
 
 
-async def _counted(
+async def counted(
     running: Running, received: dict[Company, list[str]], sent: dict[Company, list[str]], seconds: float
 ) -> Burst:
     burst = Burst(seconds=seconds)
@@ -206,7 +189,7 @@ async def _counted(
 # the busy worker
 
 
-async def _busy_worker(running: Running) -> ChildProcess | None:
+async def busy_worker(running: Running) -> ChildProcess | None:
     by_pid = {str(worker.pid): worker for worker in running.devstack.workers}
     description = await running.client.get_workflow_handle(INBOX_WORKFLOW_ID).describe()
     for pending in description.raw_description.pending_activities:
@@ -216,9 +199,9 @@ async def _busy_worker(running: Running) -> ChildProcess | None:
     return None
 
 
-async def _kill_the_busy_worker(running: Running) -> bool:
+async def _kill_thebusy_worker(running: Running) -> bool:
     deadline = time.perf_counter() + 10
-    while (busy := await _busy_worker(running)) is None:
+    while (busy := await busy_worker(running)) is None:
         if time.perf_counter() > deadline:
             return False
         await asyncio.sleep(0.05)
@@ -242,7 +225,7 @@ async def _lost_worker_burst(
     kills, last_kill, last_kill_at = 0, started, datetime.now(UTC)
     if kill:
         for _ in range(KILLS):
-            if await _kill_the_busy_worker(running):
+            if await _kill_thebusy_worker(running):
                 kills += 1
                 last_kill, last_kill_at = time.perf_counter(), datetime.now(UTC)
             await asyncio.sleep(1.0)
@@ -253,7 +236,7 @@ async def _lost_worker_burst(
     others = max(
         ((at - last_kill_at).total_seconds() for i, (_, _, at) in rows.items() if i not in cut), default=0
     )
-    burst = await _counted(running, received, sent, done - started)
+    burst = await counted(running, received, sent, done - started)
     return burst, kills, done - last_kill, len(cut), max(0.0, others)
 
 
@@ -338,7 +321,7 @@ async def _arrivals_tracked(
             seen[invoice_id] = max(tries, seen.get(invoice_id, 0))
         await asyncio.sleep(0.25)
     seconds = time.perf_counter() - started
-    return await _counted(running, {company: ids}, {}, seconds), attempts, seconds
+    return await counted(running, {company: ids}, {}, seconds), attempts, seconds
 
 
 async def measure_partial_faults(running: Running, sessions: Sessions, company: Company) -> PartialFaults:
@@ -359,65 +342,7 @@ async def measure_partial_faults(running: Running, sessions: Sessions, company: 
     )
 
 
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def _processes(running: Running) -> dict[str, int]:
-    stack = running.devstack
-    found = {
-        "Temporal": stack.temporal.pid,
-        "Maventa sandbox": stack.maventa.pid,
-        "Netvisor sandbox": stack.netvisor.pid,
-        "API": stack.api.pid,
-    }
-    for n, worker in enumerate(stack.workers):
-        if worker.exit_code is None:
-            found[f"worker {n + 1}"] = worker.pid
-    return found
-
-
-async def _scaled_burst(
-    running: Running, sessions: Sessions, companies: list[Company], per_company: int
-) -> tuple[float, dict[str, float]]:
-    pids = _processes(running)
-    before = {name: _cpu_s(pid) for name, pid in pids.items()}
-    started = time.perf_counter()
-    received = dict(
-        zip(
-            companies,
-            await asyncio.gather(*(arrive(running, c.business_id, per_company) for c in companies)),
-            strict=True,
-        )
-    )
-    done = await _until_complete(running, sessions, received, {})
-    cpu = {name: round(_cpu_s(pid) - before[name], 1) for name, pid in pids.items()}
-    ids = [i for invoices in received.values() for i in invoices]
-    # A burst not complete by the deadline counts what it did import, not what it was given.
-    imported = len(await asyncio.to_thread(imported_at, sessions, ids))
-    return imported / (done - started), cpu
-
-
-async def measure_scaling(
-    running: Running, sessions: Sessions, companies: list[Company], invoices: int
-) -> Scaling:
-    per_company = invoices // len(companies)
-    second = running.devstack.workers[1]
-    await second.stop()
-    one, one_cpu = await _scaled_burst(running, sessions, companies, per_company)
-    await second.start()
-    await asyncio.sleep(3.0)
-    two, two_cpu = await _scaled_burst(running, sessions, companies, per_company)
-    return Scaling(
-        invoices=per_company * len(companies),
-        one_worker_per_s=one,
-        two_workers_per_s=two,
-        cpu_s={"one worker": one_cpu, "two workers": two_cpu},
-    )
-
-
-async def run_recovery(running: Running, report: Report, scaling_invoices: int) -> None:
+async def run_recovery(running: Running, report: Report) -> None:
     """Measure and report each part as it is done, so that a part that fails leaves the others' figures."""
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     report.notes.append(f"recovery: load average {load} before it began")
@@ -428,12 +353,6 @@ async def run_recovery(running: Running, report: Report, scaling_invoices: int) 
         _progress(report)
         _report_partial_faults(report, await measure_partial_faults(running, sessions, companies[2]))
         _progress(report)
-        if scaling_invoices:
-            more = await asyncio.gather(
-                *(connected(running, within_s=180) for _ in range(SCALING_COMPANIES - len(companies)))
-            )
-            scaling = await measure_scaling(running, sessions, [*companies, *more], scaling_invoices)
-            _report_scaling(report, scaling)
         load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
         report.notes.append(f"recovery: load average {load} at the end")
     finally:
@@ -518,26 +437,6 @@ def _report_partial_faults(report: Report, partial: PartialFaults) -> None:
             and _no_doubles(partial.faulted),
         )
     )
-
-
-def _report_scaling(report: Report, scaling: Scaling) -> None:
-    report.figures |= {
-        "one_worker_per_s": round(scaling.one_worker_per_s, 2),
-        "two_workers_per_s": round(scaling.two_workers_per_s, 2),
-        "two_workers_ratio": round(scaling.ratio, 3),
-    }
-    report.add(
-        Row(
-            f"two workers, {scaling.invoices}-invoice burst of {SCALING_COMPANIES} companies",
-            f"{scaling.two_workers_per_s:.1f}/s",
-            f"{scaling.one_worker_per_s:.1f}/s one worker",
-            f"{scaling.ratio:.2f}",
-            ">= 1.6 where the sandboxes are not the bottleneck",
-            None,
-        )
-    )
-    for setup, cpu in scaling.cpu_s.items():
-        report.notes.append(f"CPU seconds per process during the burst, {setup}: {cpu}")
 
 
 def _no_doubles(burst: Burst) -> bool:
