@@ -8,6 +8,7 @@ signal per window instead of one per invoice, and the sweep reads the whole queu
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from temporalio.client import Client
@@ -26,6 +27,9 @@ from workflows.inbox_models import (
 )
 
 log = logging.getLogger(__name__)
+
+Connect = Callable[[], Awaitable[Client]]
+"""The process's Temporal client, connecting if it must (raises while Temporal cannot be reached)."""
 
 
 __all__ = [
@@ -113,39 +117,81 @@ async def transfer(client: Client, settings: Settings, request: TransferRequest)
 
 
 class InboxWaker:
-    """At most one wake-up signal per `window` in this process.
+    """At most one wake-up signal per `window` in this process, and none lost while Temporal is away.
 
     The first notice signals at once; notices within the window after it share one trailing signal at the
-    window's end. A trailing signal lost with the process is covered by the sweep's backstop timer.
+    window's end. A signal Temporal does not take (the server down or restarting) is owed: sent again, every
+    `retry_every` doubling up to `retry_at_most`, until Temporal takes it, so the notices that came meanwhile
+    are looked at within seconds of its return, not at the backstop. Maventa does not send a notice again
+    (docs/facts/maventa.md §2.9), so the notice is answered as taken either way. An owed signal lost with the
+    process is covered by the next API process's own wake-up at its start (`wake_after_start`).
     """
 
-    def __init__(self, window: timedelta) -> None:
+    def __init__(
+        self,
+        window: timedelta,
+        *,
+        retry_every: timedelta = timedelta(seconds=1),
+        retry_at_most: timedelta = timedelta(seconds=5),
+        send_within: timedelta = timedelta(seconds=5),
+    ) -> None:
         self._window = window.total_seconds()
+        self._retry_every = retry_every.total_seconds()
+        self._retry_at_most = retry_at_most.total_seconds()
+        self._send_within = send_within.total_seconds()
         self._last_sent = float("-inf")
         self._trailing: asyncio.Task[None] | None = None
+        self._owed: asyncio.Task[None] | None = None
 
-    async def wake(self, client: Client, settings: Settings, notice: ReceivedNotice) -> None:
-        if self._trailing is not None:
+    @property
+    def owing(self) -> bool:
+        """A wake-up Temporal has not taken yet is being sent again."""
+        return self._owed is not None
+
+    async def wake(self, connect: Connect, settings: Settings, notice: ReceivedNotice) -> None:
+        if self._trailing is not None or self._owed is not None:
             return
         since = time.monotonic() - self._last_sent
         if since >= self._window:
             self._last_sent = time.monotonic()
-            await wake(client, settings, notice)
+            await self._send_or_owe(connect, settings, notice)
             return
-        self._trailing = asyncio.create_task(self._later(self._window - since, client, settings, notice))
+        self._trailing = asyncio.create_task(self._later(self._window - since, connect, settings, notice))
 
-    async def _later(self, delay: float, client: Client, settings: Settings, notice: ReceivedNotice) -> None:
+    async def _later(
+        self, delay: float, connect: Connect, settings: Settings, notice: ReceivedNotice
+    ) -> None:
         await asyncio.sleep(delay)
         # Cleared before sending: a notice that arrives while this signal is on its way gets its own.
         self._trailing = None
         self._last_sent = time.monotonic()
+        await self._send_or_owe(connect, settings, notice)
+
+    async def _send_or_owe(self, connect: Connect, settings: Settings, notice: ReceivedNotice) -> None:
+        if not await self._sent(connect, settings, notice) and self._owed is None:
+            self._owed = asyncio.create_task(self._repay(connect, settings, notice))
+
+    async def _sent(self, connect: Connect, settings: Settings, notice: ReceivedNotice) -> bool:
         try:
-            await wake(client, settings, notice)
-        except Exception as error:  # the backstop round picks the invoices up
-            log.warning("inbox wake-up not sent", extra={"error_type": type(error).__name__})
+            await asyncio.wait_for(wake(await connect(), settings, notice), self._send_within)
+        except Exception as error:  # Temporal down or restarting: owed, sent again until it is taken
+            log.warning("inbox wake-up not taken; owed", extra={"error_type": type(error).__name__})
+            return False
+        return True
+
+    async def _repay(self, connect: Connect, settings: Settings, notice: ReceivedNotice) -> None:
+        pause = self._retry_every
+        while True:
+            await asyncio.sleep(pause)
+            if await self._sent(connect, settings, notice):
+                log.info("owed inbox wake-up taken")
+                self._owed = None
+                return
+            pause = min(pause * 2, self._retry_at_most)
 
     def close(self) -> None:
-        """At shutdown: a pending trailing signal is dropped; the backstop round covers its invoices."""
-        if self._trailing is not None:
-            self._trailing.cancel()
-            self._trailing = None
+        """At shutdown: a pending trailing or owed signal is dropped; the next API process wakes the sweep at
+        its start and the backstop round covers the rest."""
+        for task in (self._trailing, self._owed):
+            if task is not None:
+                task.cancel()

@@ -116,11 +116,13 @@ async def maventa_notification(request: Request) -> Acknowledged:
         if not await _may_be_ours(request, notification.company_id):
             log.warning("received invoice of an unknown company; acknowledged", extra=extra)
             return Acknowledged(detail="unknown company; ignored")
-        client = await request.app.state.temporal.client()
         notice = ReceivedNotice(
             maventa_company_uuid=notification.company_id, invoice_id=notification.invoice_id
         )
-        await inbox_waker(request).wake(client, settings, notice)
+        waker = inbox_waker(request)
+        await waker.wake(request.app.state.temporal.client, settings, notice)
+        if waker.owing:
+            return Acknowledged(handled=True, detail="the inbox sweep will import it once Temporal answers")
         return Acknowledged(handled=True, detail="the inbox sweep will import it")
     if notification.event in DELIVERY_EVENTS and notification.invoice_id:
         client = await request.app.state.temporal.client()

@@ -267,7 +267,14 @@ class Service(Stack):
 
     async def restart_temporal(self) -> None:
         """The dev server stopped and started again on the same SQLite file."""
+        await self.stop_temporal()
+        await self.start_temporal()
+
+    async def stop_temporal(self) -> None:
         await self.devstack.temporal.stop()
+
+    async def start_temporal(self) -> None:
+        """The dev server started again on its SQLite file, answering."""
         await self.devstack.temporal.start()
         await eventually(self._temporal_answers, timeout_s=30)
 
