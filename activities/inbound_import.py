@@ -169,7 +169,8 @@ class InboundImportActivities:
         outcome = ImportOutcome()
         for result in results:
             outcome = outcome.add(result)
-            outcome.waiting += result.waiting
+        # `add` sums counts only (the sweep's totals keep no lists): each company's waiting ones go beside.
+        outcome.waiting = [waiting for result in results for waiting in result.waiting]
         return outcome
 
     async def _company(self, work: CompanyInvoices, progress: Progress) -> ImportOutcome:
