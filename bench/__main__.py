@@ -10,6 +10,7 @@ every figure.
 
 import argparse
 import asyncio
+import math
 import os
 import time
 import traceback
@@ -282,7 +283,22 @@ async def _founding(report: Report, running: Running, companies: int, aim: float
         f"429s in {result.seconds_with_429} of "
         f"{result.burst_s:.0f} s; requests/s in each tenth of the burst: "
         + ", ".join(f"{n / (result.burst_s / 10):.1f}" for n in result.answered_per_tenth)
+        + f"; the worker sent {result.worker_requests} (Maventa answered "
+        f"{result.ok_requests + result.too_many}), mean answer {result.mean_answer_s * 1000:.0f} ms, so its "
+        f"pace's places allow at most {_places_bound(result.limit_per_s * aim, result.mean_answer_s):.2f} "
+        f"requests/s; load {os.getloadavg()[0]:.1f} at the end"
+        + (
+            "; longest pause between answers in the second before each 429: "
+            + ", ".join(f"{gap * 1000:.0f} ms" for gap in result.gap_before_429_s)
+            if result.gap_before_429_s
+            else ""
+        )
     )
+
+
+def _places_bound(per_second: float, mean_answer_s: float) -> float:
+    """Each request holds one of floor(rate) places from leaving until a second after its answer."""
+    return min(per_second, math.floor(per_second) / (1.0 + mean_answer_s))
 
 
 async def _memory(
