@@ -118,11 +118,21 @@ async def _attempts_on(client: Client, workflow_ids: list[str], task_queue: str)
     return sum(await asyncio.gather(*(one(w) for w in workflow_ids)))
 
 
-async def _worker_answers(running: Running) -> tuple[int, float]:
-    """The worker's Maventa requests since it started and their summed answer time (its `/metrics`)."""
+async def _worker_answers(running: Running, within_s: float = 60.0) -> tuple[int, float]:
+    """The worker's Maventa requests since it started and their summed answer time (its `/metrics`, which a
+    worker just started serves only after a few seconds)."""
     settings = running.settings
+    url = f"http://{settings.bind_host}:{settings.metrics_port}/metrics"
+    deadline = asyncio.get_running_loop().time() + within_s
     async with httpx.AsyncClient() as http:
-        response = await http.get(f"http://{settings.bind_host}:{settings.metrics_port}/metrics")
+        while True:
+            try:
+                response = await http.get(url)
+                break
+            except httpx.TransportError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
     response.raise_for_status()
     count, total = 0, 0.0
     for line in response.text.splitlines():
