@@ -10,6 +10,7 @@ every figure.
 
 import argparse
 import asyncio
+import contextlib
 import math
 import os
 import time
@@ -29,6 +30,7 @@ from bench.recovery import run_recovery
 from bench.report import Report, Row
 from bench.stack import Running, running_stack
 from bench.two_workers import run_two_workers
+from store.scratch import scratch_schema
 
 BURST = 100
 BURST_RUNS = 5
@@ -107,11 +109,14 @@ async def _recovery(report: Report) -> None:
         traceback.print_exc()
 
 
-async def _two_workers(report: Report, invoices: int) -> None:
-    """On a stack of its own with two worker processes (`make run WORKERS=2`)."""
+async def _two_workers(report: Report, invoices: int, postgres_url: str | None = None) -> None:
+    """On a stack of its own with two worker processes (`make run WORKERS=2`); the store on SQLite as
+    `make run` has it, or in a scratch schema of a PostgreSQL database as production has it."""
     try:
-        async with running_stack(WORKERS="2") as running:
-            await run_two_workers(running, report, invoices)
+        with scratch_schema(postgres_url) if postgres_url else contextlib.nullcontext("") as store_url:
+            environment = {"WORKERS": "2"} | ({"DATABASE_URL": store_url} if store_url else {})
+            async with running_stack(**environment) as running:
+                await run_two_workers(running, report, invoices)
     except Exception as error:
         report.missing(["two_workers_ratio", "two_workers_killed_lost"], f"{error!r}")
         traceback.print_exc()
@@ -402,6 +407,11 @@ def main() -> None:
         "--scaling", type=int, default=1000, help="invoices in the one-vs-two-workers burst (0: skip it)"
     )
     parser.add_argument(
+        "--two-workers-postgres",
+        metavar="URL",
+        help="the two-workers stack's store in a scratch schema of this PostgreSQL database (default SQLite)",
+    )
+    parser.add_argument(
         "--founding-aim", type=float, default=AIM, help="request budget as a fraction of Maventa's limit"
     )
     args = parser.parse_args()
@@ -412,7 +422,7 @@ def main() -> None:
         if args.recovery_only:
             asyncio.run(_recovery(report))
         if args.two_workers_only:
-            asyncio.run(_two_workers(report, args.scaling))
+            asyncio.run(_two_workers(report, args.scaling, args.two_workers_postgres))
         if args.founding_only:
             asyncio.run(_founding_only(report, args.founding, args.founding_aim))
         if args.memory_only:
@@ -432,7 +442,7 @@ def main() -> None:
     if not args.quick:
         asyncio.run(_recovery(report))
         if args.scaling:
-            asyncio.run(_two_workers(report, args.scaling))
+            asyncio.run(_two_workers(report, args.scaling, args.two_workers_postgres))
     report.notes.append(f"took {time.perf_counter() - started:.0f} s")
     report.print()
 
