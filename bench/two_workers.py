@@ -75,6 +75,11 @@ class KilledWorker:
     killed: bool
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives the ledger's times back without their zone, PostgreSQL with it."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def cpu_s(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -127,9 +132,7 @@ async def _burst(running: Running, sessions: Sessions, companies: list[Company],
     await _until_imported(sessions, companies, before_imported + len(ids))
     cpu = {name: round(cpu_s(pid) - before[name], 2) for name, pid in pids.items()}
     moments = await asyncio.to_thread(imported_at, sessions, ids)
-    since = sorted((moment.replace(tzinfo=UTC) - started).total_seconds() for moment in moments.values()) or [
-        0.0
-    ]
+    since = sorted((_utc(moment) - started).total_seconds() for moment in moments.values()) or [0.0]
     return Rate(
         invoices=len(ids),
         imported=len(moments),
