@@ -5,9 +5,10 @@ TransactionId only once (docs/facts/netvisor.md §2.2). So an invoice whose earl
 Netvisor (the ledger still says `importing`) is first sent again as the same request, with the TransactionId
 the ledger kept: accepted, the earlier one never reached Netvisor (a worker lost before or while sending it, a
 5xx from in front of Netvisor); refused as used, it did, and the invoice is looked up in Netvisor once
-Netvisor's list can show it (`recheck_after`; Finvoice imports take about a minute to appear, §4.1) before it
-is sent anew. An id is sent again only within `recheck_after` of its first use. Each company's invoices go
-one at a time (Netvisor's rule, docs/facts/netvisor.md §1); companies of a batch go side by side.
+Netvisor's list can show it (`recheck_after`; Finvoice imports take about a minute to appear,
+docs/facts/netvisor.md §4.1) before it is sent anew. An id is sent again only within `recheck_after` of its
+first use. Each company's invoices go one at a time (Netvisor's rule, docs/facts/netvisor.md §1); companies
+of a batch go side by side.
 
 Outcomes per invoice: imported, already in Netvisor, outside the import mode (acknowledged, left for manual
 transfer), quarantined (unreadable or rejected: set aside for support, acknowledged, never retried by itself)
