@@ -56,6 +56,7 @@ from store.received_invoices import (
     forget_transaction,
     get_received_invoice,
     mark_imported,
+    note_uncertain_answer,
     quarantine,
     release_from_quarantine,
     resendable,
@@ -383,7 +384,9 @@ class InboundImportActivities:
             if not error.uncertain:
                 await self._take_back(invoice_id, attempt)
                 raise Deferred(f"Netvisor: {error.message}") from None
-            # The next attempt sends this same request again at once (its TransactionId, in the ledger).
+            # The next attempt sends this same request again at once (its TransactionId, in the ledger). A
+            # look-up, once the id is no longer sent, waits the recheck from now: Netvisor may take it now.
+            await self._note_uncertain(invoice_id, attempt)
             raise Deferred(f"Netvisor: {error.message}; the same request goes again") from None
         except NetvisorRejected as error:
             if error.code in COMPANY_LEVEL_REJECTIONS:
@@ -507,6 +510,13 @@ class InboundImportActivities:
         def write() -> None:
             with unit_of_work(self._sessions) as session:
                 take_back_attempt(session, invoice_id, attempt)
+
+        await asyncio.to_thread(write)
+
+    async def _note_uncertain(self, invoice_id: str, attempt: Attempt) -> None:
+        def write() -> None:
+            with unit_of_work(self._sessions) as session:
+                note_uncertain_answer(session, invoice_id, counted=attempt.counted)
 
         await asyncio.to_thread(write)
 

@@ -149,6 +149,19 @@ def resendable(invoice: ReceivedInvoice, resend_for: timedelta, now: datetime) -
     return invoice.transaction_id is not None and since is not None and now < since + resend_for
 
 
+def note_uncertain_answer(session: Session, maventa_invoice_id: str, *, counted: int) -> bool:
+    """The attempt's request ended without a clear answer (a timeout, a dropped connection, a 5xx): Netvisor
+    may have taken it as late as now, so its list is read no sooner than the recheck delay from now, not from
+    when the request went (`updated_at`). `counted` is the count that attempt set; a later attempt's is left
+    alone."""
+    invoice = _locked(session, maventa_invoice_id)
+    if invoice.status != IMPORTING or invoice.attempts != counted:
+        return False
+    invoice.updated_at = utc_now()
+    session.flush()
+    return True
+
+
 def forget_transaction(session: Session, maventa_invoice_id: str, *, counted: int) -> bool:
     """Netvisor refused the TransactionId as used: the request reached it before, and whether it was imported
     only Netvisor's list can tell, so no attempt sends that id again. `counted` is the count the refused

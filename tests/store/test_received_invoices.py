@@ -18,6 +18,7 @@ from store.received_invoices import (
     in_netvisor,
     list_quarantined,
     mark_imported,
+    note_uncertain_answer,
     quarantine,
     release_from_quarantine,
     take_back_attempt,
@@ -114,6 +115,22 @@ def test_an_id_netvisor_has_seen_is_forgotten_and_the_count_stays(sessions: Sess
     assert _count(sessions, "m-1", seen=0) is None
     fresh = _count(sessions, "m-1", seen=2)
     assert fresh is not None and fresh.transaction_id != first.transaction_id
+
+
+def test_an_uncertain_answer_moves_the_recheck_to_when_it_came(sessions: Sessions) -> None:
+    """A request that timed out may have been taken at any moment until then: the look-up waits from then."""
+    _begin(sessions, "m-1")
+    first = _count(sessions, "m-1", seen=0)
+    assert first is not None
+    sent = _row(sessions, "m-1").updated_at
+    with unit_of_work(sessions) as session:
+        assert note_uncertain_answer(session, "m-1", counted=1) is True
+    answered = _row(sessions, "m-1")
+    assert answered.updated_at > sent and answered.attempts == 1
+    later = _count(sessions, "m-1", seen=1)
+    assert later is not None
+    with unit_of_work(sessions) as session:
+        assert note_uncertain_answer(session, "m-1", counted=1) is False, "a later attempt's time is its own"
 
 
 def test_an_attempt_that_sent_nothing_is_taken_back_to_what_was_before(sessions: Sessions) -> None:
