@@ -24,8 +24,9 @@ KILLS = 4
 SETTLE_S = 150.0
 """Well past a lost worker's timeouts and a few rechecks, far below the 900 s backstop."""
 STORE_OUTAGE_S = 30.0
-TEMPORAL_AWAY_S = 8.0
-"""Long enough for Maventa's notices of the invoices that arrive meanwhile to reach the API."""
+TEMPORAL_AWAY_S = 20.0
+"""Longer than the Temporal client's own retries of a call (10 s), so the notices of the invoices that arrive
+meanwhile cannot be delivered by those alone."""
 
 
 def sales_keys(company: Company, label: str, count: int) -> list[str]:
