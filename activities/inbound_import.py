@@ -274,13 +274,7 @@ class InboundImportActivities:
         netvisor_key = found
         if netvisor_key is None:
             seen = before.attempts if before is not None and before.status == IMPORTING else 0
-            attempt = await self._count(invoice_id, seen)
-            if attempt is None:
-                # Another attempt counted since this one read the ledger, with an id not to be sent again.
-                raise Deferred(
-                    "another attempt at this invoice may have reached Netvisor", self._ready_to_look_up()
-                )
-            netvisor_key = await self._send(company, invoice_id, attempt, prepared)
+            netvisor_key = await self._send(company, invoice_id, seen, prepared)
         if netvisor_key is None:
             await self._acknowledge(creds, invoice_id)
             return "quarantined"
@@ -369,43 +363,66 @@ class InboundImportActivities:
         return found
 
     async def _send(
-        self, company: ReceivingCompany, invoice_id: str, attempt: Attempt, invoice: PurchaseInvoiceImport
+        self, company: ReceivingCompany, invoice_id: str, seen: int, invoice: PurchaseInvoiceImport
     ) -> str | None:
-        """Netvisor's key of the invoice, sent now; None once quarantined."""
-        organisation = company.organisation_id
-        resent = attempt.previous[2] == attempt.transaction_id
+        """Netvisor's key of the invoice, sent now; None once quarantined.
+
+        The attempt is counted once its request holds the organisation's turn at Netvisor: counted before a
+        long wait for the turn, its `updated_at` would let another attempt look the invoice up and send it
+        anew before this request had even gone."""
+        counted: list[Attempt] = []
+
+        async def count_at_turn() -> str:
+            attempt = await self._count(invoice_id, seen)
+            if attempt is None:
+                # Another attempt counted since this one read the ledger, with an id not to be sent again.
+                raise Deferred(
+                    "another attempt at this invoice may have reached Netvisor", self._ready_to_look_up()
+                )
+            counted.append(attempt)
+            return attempt.transaction_id
+
         try:
             return str(
                 await self._netvisor.import_purchase_invoice(
-                    organisation, invoice, transaction_id=attempt.transaction_id
+                    company.organisation_id, invoice, at_its_turn=count_at_turn
                 )
             )
-        except NetvisorUnavailable as error:
+        except (NetvisorUnavailable, NetvisorRejected) as error:
+            if not counted:
+                raise
+            failed = error
+        return await self._after_failed_send(invoice_id, counted[0], failed)
+
+    async def _after_failed_send(
+        self, invoice_id: str, attempt: Attempt, error: NetvisorUnavailable | NetvisorRejected
+    ) -> str | None:
+        """What the ledger keeps of an attempt Netvisor did not answer with a key; None once quarantined."""
+        if isinstance(error, NetvisorUnavailable):
             if not error.uncertain:
                 await self._take_back(invoice_id, attempt)
-                raise Deferred(f"Netvisor: {error.message}") from None
+                raise Deferred(f"Netvisor: {error.message}")
             # The next attempt sends this same request again at once (its TransactionId, in the ledger). A
             # look-up, once the id is no longer sent, waits the recheck from now: Netvisor may take it now.
             await self._note_uncertain(invoice_id, attempt)
-            raise Deferred(f"Netvisor: {error.message}; the same request goes again") from None
-        except NetvisorRejected as error:
-            if error.code in COMPANY_LEVEL_REJECTIONS:
-                await self._take_back(invoice_id, attempt)
-                raise CompanyBlocked(f"Netvisor: {error}") from None
-            if error.code in RETRYABLE_REJECTIONS and resent:
-                # The earlier request reached Netvisor: only its list can tell whether it was imported, and
-                # only `recheck_after` from now (never later than the ledger's time).
-                await self._forget_transaction(invoice_id, attempt)
-                raise Deferred(
-                    "an earlier attempt reached Netvisor; looked up once Netvisor can show it",
-                    self._ready_to_look_up(),
-                    unavailable=False,
-                ) from None
-            if error.code in RETRYABLE_REJECTIONS:
-                await self._take_back(invoice_id, attempt)
-                raise Deferred(f"Netvisor: {error}", unavailable=False) from None
-            await self._quarantine(invoice_id, f"Netvisor rejected the invoice: {error}")
-            return None
+            raise Deferred(f"Netvisor: {error.message}; the same request goes again")
+        if error.code in COMPANY_LEVEL_REJECTIONS:
+            await self._take_back(invoice_id, attempt)
+            raise CompanyBlocked(f"Netvisor: {error}")
+        if error.code in RETRYABLE_REJECTIONS and attempt.previous[2] == attempt.transaction_id:
+            # The earlier request (this one's TransactionId, sent again) reached Netvisor: only its list can
+            # tell whether it was imported, and only `recheck_after` from now (never later than the ledger's).
+            await self._forget_transaction(invoice_id, attempt)
+            raise Deferred(
+                "an earlier attempt reached Netvisor; looked up once Netvisor can show it",
+                self._ready_to_look_up(),
+                unavailable=False,
+            )
+        if error.code in RETRYABLE_REJECTIONS:
+            await self._take_back(invoice_id, attempt)
+            raise Deferred(f"Netvisor: {error}", unavailable=False)
+        await self._quarantine(invoice_id, f"Netvisor rejected the invoice: {error}")
+        return None
 
     def _ready_to_look_up(self) -> datetime:
         return datetime.now(UTC) + self._recheck_after

@@ -10,7 +10,7 @@ retryable error.
 
 import weakref
 from asyncio import Lock
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import date
 from typing import TypeVar
@@ -115,14 +115,20 @@ class NetvisorClient:
             await self._http.aclose()
 
     async def import_purchase_invoice(
-        self, organisation_id: str, invoice: PurchaseInvoiceImport, *, transaction_id: str | None = None
+        self,
+        organisation_id: str,
+        invoice: PurchaseInvoiceImport,
+        *,
+        at_its_turn: Callable[[], Awaitable[str]] | None = None,
     ) -> int:
         """Netvisor's key of the new invoice. Not idempotent: the same invoice twice makes two invoices,
-        unless both requests carry the same `transaction_id`, which Netvisor takes only once
-        (REQUEST_NOT_UNIQUE the second time, docs/facts/netvisor.md §2.2); by default each has a fresh one."""
+        unless both requests carry the same TransactionId, which Netvisor takes only once (REQUEST_NOT_UNIQUE
+        the second time, docs/facts/netvisor.md §2.2); by default each has a fresh one. `at_its_turn` is
+        awaited once the request holds the organisation's turn, right before it goes, and gives the
+        TransactionId: the caller records its attempt there, not before a wait for the turn."""
         body = purchase_invoice_xml(invoice)
         root = await self._call(
-            "POST", organisation_id, PURCHASE_INVOICE, params=None, body=body, transaction_id=transaction_id
+            "POST", organisation_id, PURCHASE_INVOICE, params=None, body=body, at_its_turn=at_its_turn
         )
         return self._read(inserted_key, root, PURCHASE_INVOICE)
 
@@ -168,7 +174,7 @@ class NetvisorClient:
         *,
         params: dict[str, str] | None,
         body: bytes | None,
-        transaction_id: str | None = None,
+        at_its_turn: Callable[[], Awaitable[str]] | None = None,
     ) -> etree._Element:
         mutating = method != "GET"
         # Spaces as %20, never "+": the MAC covers the query unescaped (clients/netvisor_auth.py), and a "+"
@@ -177,10 +183,10 @@ class NetvisorClient:
         headers = {ORGANISATION_HEADER: organisation_id}
         if body is not None:
             headers["Content-Type"] = "text/xml; charset=utf-8"
-        if transaction_id is not None:
-            headers[TRANSACTION_HEADER] = transaction_id
         lock = self._locks.setdefault(organisation_id, Lock())
         async with lock, self._turns(organisation_id) if self._turns else nullcontext():
+            if at_its_turn is not None:
+                headers[TRANSACTION_HEADER] = await at_its_turn()
             try:
                 response = await self._http.request(
                     method, url, content=body, headers=headers, auth=self._auth, timeout=self._timeout

@@ -7,6 +7,7 @@ real store; the waiting invoice comes from a real dropped Netvisor answer, not a
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from clients.maventa import MaventaClient
 from clients.netvisor import NetvisorClient
 from devstack.ports import free_port
 from settings import Settings
+from store.database import unit_of_work
+from store.received_invoices import ReceivedInvoice, get_received_invoice
 from tests.clock import wall_clock
 from tests.inbound.harness import Inbound, Receiver, inbound_stack
 from workflows.inbox_models import CompanyInvoices, ImportBatch, ImportOutcome
@@ -184,6 +187,47 @@ async def test_two_attempts_at_one_invoice_import_it_once(stack: Inbound) -> Non
         await stack.netvisor_faults()
     assert one.imported + other.imported == 1, (one, other)
     assert (await _numbers(stack, company)) == Counter({"TWICE": 1})
+
+
+async def test_an_attempt_is_counted_once_its_request_holds_the_organisations_turn(stack: Inbound) -> None:
+    """While another message of the organisation holds Netvisor's turn, the waiting attempt is not yet in the
+    ledger's count: counted before the wait, its time would let another attempt look the invoice up (and find
+    nothing) once the recheck had passed, and send it anew before this request had even gone."""
+    company = await stack.company()
+    [invoice] = await stack.arrive(company, "OPERATOR", number="TURN")
+    asked, given = asyncio.Event(), asyncio.Event()
+
+    @asynccontextmanager
+    async def turn_held_elsewhere(organisation_id: str) -> AsyncIterator[None]:
+        asked.set()
+        await given.wait()
+        yield
+
+    netvisor = NetvisorClient.from_settings(stack.settings, turns=turn_held_elsewhere)
+    try:
+        importing = asyncio.create_task(_import(stack, (company, [invoice]), netvisor=netvisor))
+        await asyncio.wait_for(asked.wait(), timeout=30)
+        while_waiting = await _ledger_row(stack, invoice)
+        given.set()
+        outcome = await importing
+    finally:
+        await netvisor.aclose()
+    assert while_waiting is not None and while_waiting.attempts == 0, while_waiting
+    assert outcome.imported == 1, outcome
+    assert (await _numbers(stack, company)) == Counter({"TURN": 1})
+    after = await _ledger_row(stack, invoice)
+    assert after is not None and after.attempts == 1
+
+
+async def _ledger_row(stack: Inbound, invoice_id: str) -> ReceivedInvoice | None:
+    def read() -> ReceivedInvoice | None:
+        with unit_of_work(stack.sessions) as session:
+            row = get_received_invoice(session, invoice_id)
+            if row is not None:
+                session.expunge(row)
+            return row
+
+    return await asyncio.to_thread(read)
 
 
 async def test_netvisor_down_stops_a_company_after_a_few_invoices(stack: Inbound) -> None:
