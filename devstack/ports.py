@@ -30,17 +30,15 @@ def worker_metrics_ports(settings: Settings) -> list[int]:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port nothing listens on now (the system's choice), for a listener the stack starts right after."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+    """A port nothing listens on now, for a listener the stack starts right after. Chosen below the system's
+    range for outgoing connections: a port from that range (the system's own choice for port 0) may be taken
+    by any outgoing connection before its listener binds it, and CI runs lost their stacks so, twice."""
+    return free_port_block(1, host)
 
 
 def free_port_block(count: int, host: str = "127.0.0.1") -> int:
-    """The first of `count` consecutive free ports below the system's range for outgoing connections, for
-    the workers' `/metrics` (METRICS_PORT, the next one, ...). `free_port` gives a port from that range, and
-    the port after it may be taken by an outgoing connection before the second worker starts (a CI run lost
-    its stack so)."""
+    """The first of `count` consecutive free ports, chosen as `free_port` chooses one, for the workers'
+    `/metrics` (METRICS_PORT, the next one, ...)."""
     lowest_outgoing = outgoing_port_range()[0]
     candidates = random.Random()
     for _ in range(200):

@@ -5,12 +5,15 @@ import socket
 from devstack.ports import all_free, free_port, free_port_block, outgoing_port_range
 
 
-def test_a_block_of_metrics_ports_is_free_and_below_the_ports_outgoing_connections_take() -> None:
+def test_ports_and_blocks_are_free_and_below_the_ports_outgoing_connections_take() -> None:
     lowest_outgoing = outgoing_port_range()[0]
     for _ in range(20):
         first = free_port_block(4)
         assert first + 4 <= lowest_outgoing
         assert all_free("127.0.0.1", range(first, first + 4))
+        port = free_port()
+        assert port < lowest_outgoing
+        assert all_free("127.0.0.1", range(port, port + 1))
 
 
 def test_a_block_with_one_port_listened_on_is_not_free() -> None:
