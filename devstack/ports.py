@@ -66,6 +66,7 @@ def all_free(host: str, ports: range) -> bool:
     with ExitStack() as held:
         for port in ports:
             probe = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            # SO_REUSEADDR: a port left in TIME_WAIT by the previous run is free; only a live listener is not.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((host, port))
@@ -75,14 +76,7 @@ def all_free(host: str, ports: range) -> bool:
 
 
 def is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        # SO_REUSEADDR: a port left in TIME_WAIT by the previous run is free; only a live listener is not.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+    return all_free(host, range(port, port + 1))
 
 
 def ports_in_use(settings: Settings) -> list[str]:
