@@ -141,14 +141,15 @@ async def test_an_authenticated_body_refused_at_its_limit_never_filled_the_memor
 
 def _stream_chunked(port: int, head: bytes, total: int) -> tuple[bytes, int]:
     """Send `head`, then up to `total` bytes of chunked filler while reading the answer, until the server
-    closes (or, having sent everything, hears no more); returns the answer and the body bytes sent."""
+    closes (or, having sent everything, hears no more); returns the answer and the body bytes sent. A send
+    the server refuses (it closed) ends the sending only: what it answered before may still be unread."""
     frame = b"%x\r\n%s\r\n" % (CHUNK, b" " * CHUNK)
-    answer, pending, sent = b"", b"", 0
+    answer, pending, sent, refused = b"", b"", 0, False
     with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
         connection.sendall(head)
         connection.setblocking(False)
         while True:
-            writing = [connection] if sent < total or pending else []
+            writing = [connection] if (sent < total or pending) and not refused else []
             readable, writable, _ = select.select([connection], writing, [], 2 if not writing else 30)
             if readable:
                 try:
@@ -163,7 +164,8 @@ def _stream_chunked(port: int, head: bytes, total: int) -> tuple[bytes, int]:
                 try:
                     written = connection.send(pending)
                 except (BrokenPipeError, ConnectionResetError):
-                    return answer, sent
+                    refused = True
+                    continue
                 pending, sent = pending[written:], sent + written
             else:
                 return answer, sent
