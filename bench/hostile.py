@@ -57,13 +57,43 @@ def _rss_peak_mib(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
-def _body(send_bytes: int, chunked: bool) -> bytes:
+def request_body(send_bytes: int, chunked: bool) -> bytes:
     filler = b" " * send_bytes
     if not chunked:
         return filler
     pieces = (filler[at : at + 64 * 1024] for at in range(0, send_bytes, 64 * 1024))
     frames = (b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces)
     return b"".join(frames) + b"0\r\n\r\n"
+
+
+def exchange(port: int, data: bytes, timeout_s: float = 60.0) -> tuple[bytes, int]:
+    """Send `data` on a connection of its own while reading the answer, until the server closes (or says
+    nothing for `timeout_s`); returns the answer and how many bytes went. A send the server refuses (it
+    closed) ends the sending only: what it answered before may still be unread."""
+    answer, view, sent = b"", memoryview(data), 0
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout_s) as connection:
+        connection.setblocking(False)
+        while True:
+            writing = [connection] if view else []
+            readable, writable, _ = select.select([connection], writing, [], timeout_s)
+            if readable:
+                try:
+                    received = connection.recv(65536)
+                except ConnectionResetError:
+                    received = b""
+                if not received:
+                    break
+                answer += received
+            elif writable:
+                try:
+                    written = connection.send(view[: 64 * 1024])
+                except (BrokenPipeError, ConnectionResetError):
+                    view = view[:0]
+                    continue
+                view, sent = view[written:], sent + written
+            else:
+                break
+    return answer, sent
 
 
 def _request(port: int, headers: dict[str, str], body: bytes, declared: int | None) -> int:
@@ -73,34 +103,14 @@ def _request(port: int, headers: dict[str, str], body: bytes, declared: int | No
     head += "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     length = "Transfer-Encoding: chunked" if declared is None else f"Content-Length: {declared}"
     head += f"{length}\r\nConnection: close\r\n\r\n"
-    answer, view = b"", memoryview(head.encode() + body)
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as connection:
-        connection.setblocking(False)
-        while True:
-            writing = [connection] if view else []
-            readable, writable, _ = select.select([connection], writing, [], 60)
-            if readable:
-                try:
-                    data = connection.recv(4096)
-                except ConnectionResetError:
-                    data = b""
-                if not data:
-                    break
-                answer += data
-            elif writable:
-                try:
-                    view = view[connection.send(view[: 64 * 1024]) :]
-                except (BrokenPipeError, ConnectionResetError):
-                    view = view[:0]
-            else:
-                break
+    answer, _ = exchange(port, head.encode() + body)
     return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
 
 
 def _measure(
     pid: int, port: int, count: int, headers: dict[str, str], send: int, declared: int | None
 ) -> Cost:
-    body = _body(send, chunked=declared is None)
+    body = request_body(send, chunked=declared is None)
     before = _cpu_s(pid)
     statuses = [_request(port, headers, body, declared) for _ in range(count)]
     time.sleep(0.2)  # let the server finish closing the connections
