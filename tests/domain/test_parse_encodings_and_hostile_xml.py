@@ -156,10 +156,10 @@ def test_external_entity_is_refused() -> None:
 
 
 def test_billion_laughs_is_refused_quickly() -> None:
-    started = time.monotonic()
+    started = time.thread_time()  # CPU time of this thread: other processes on the machine do not count
     with pytest.raises(UnparsableInvoice, match="DOCTYPE"):
         parse_invoice(billion_laughs())
-    assert time.monotonic() - started < 1
+    assert time.thread_time() - started < 1
 
 
 def test_oversize_document_is_refused_before_reading() -> None:
@@ -277,10 +277,10 @@ def test_comments_before_the_root_are_read_in_linear_time() -> None:
     comments = "".join(f"<!-- kommentti {index} - -->\n<!---->" for index in range(3000))
     for root in ("<SOAP-ENV:Envelope", "<Finvoice"):
         document = f'<?xml version="1.0" encoding="UTF-8"?>{comments}{root}'
-        started = time.perf_counter()
+        started = time.thread_time()  # CPU time of this thread: other processes on the machine do not count
         with pytest.raises(UnparsableInvoice):
             parse_invoice(document.encode())
-        assert time.perf_counter() - started < 2
+        assert time.thread_time() - started < 2
     read = parse_invoice((comments + finvoice(None)).encode())
     assert read.number == "A-1"
 
