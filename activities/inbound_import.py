@@ -21,11 +21,12 @@ down (429) or a service failing several invoices in a row stops the rest of the 
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from temporalio import activity
 
@@ -44,6 +45,7 @@ from clients.maventa import (
 from clients.netvisor import NetvisorClient, NetvisorRejected, NetvisorUnavailable
 from clients.netvisor_models import PurchaseInvoiceImport
 from domain.finvoice import UnparsableInvoice
+from observability.import_steps import observe, timed
 from store.database import Sessions, reading, unit_of_work
 from store.received_invoices import (
     IMPORTED,
@@ -65,6 +67,8 @@ from store.received_invoices import (
 from workflows.inbox_models import CompanyInvoices, ImportBatch, ImportOutcome, WaitingInvoice
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 IMAGE_FORMAT = "ORIGINAL_OR_GENERATED_IMAGE"
 DOCUMENT_FORMAT = "FINVOICE30"
@@ -175,8 +179,18 @@ class InboundImportActivities:
         outcome.waiting = [waiting for result in results for waiting in result.waiting]
         return outcome
 
+    @asynccontextmanager
+    async def _place(self) -> AsyncIterator[None]:
+        """One of the worker's places for a company; the wait for it is the `company_place` step."""
+        with timed("company_place"):
+            await self._slots.acquire()
+        try:
+            yield
+        finally:
+            self._slots.release()
+
     async def _company(self, work: CompanyInvoices, progress: Progress) -> ImportOutcome:
-        async with self._slots, Lookahead[_Fetched | None]() as ahead:
+        async with self._place(), Lookahead[_Fetched | None]() as ahead:
             outcome = ImportOutcome()
             company = await company_by_maventa_uuid(self._sessions, work.maventa_company_uuid)
             if company is None:
@@ -197,7 +211,8 @@ class InboundImportActivities:
             failed_in_a_row = 0
             for position, (invoice_id, requested) in enumerate(todo):
                 try:
-                    result = await self._invoice(company, creds, invoice_id, ahead, requested=requested)
+                    with timed("invoice"):
+                        result = await self._invoice(company, creds, invoice_id, ahead, requested=requested)
                 except Deferred as wait:
                     if wait.unavailable:
                         failed_in_a_row += 1
@@ -250,7 +265,8 @@ class InboundImportActivities:
         looked_up = row is not None and row.status == IMPORTING and row.attempts > 0 and not resend
         if row is not None and looked_up:
             self._wait_until_netvisor_can_tell(row)
-        fetched = await ahead.take(invoice_id)
+        with timed("maventa_reads_wait"):
+            fetched = await ahead.take(invoice_id)
         if fetched is None:
             return "skipped"
         invoice, received_at, prepared = fetched.invoice, fetched.received_at, fetched.prepared
@@ -321,17 +337,22 @@ class InboundImportActivities:
     async def _prepare(self, creds: MaventaCredentials, invoice: Invoice) -> PurchaseInvoiceImport | str:
         """The import ready to send, or why it cannot be made (the quarantine reason)."""
         try:
-            document = await self._maventa.download_invoice(creds, invoice.id, DOCUMENT_FORMAT)
-            image = await self._maventa.download_invoice(creds, invoice.id, IMAGE_FORMAT)
-            files = [
-                ReceivedFile(
-                    filename=file.filename or f"{file.id}.pdf",
-                    mime_type=file.mimetype or "application/octet-stream",
-                    content=await self._maventa.download_file(creds, invoice.id, file.id),
-                )
-                for file in invoice.files
-                if file.type in (None, ATTACHMENT)
-            ]
+            with timed("maventa_download"):
+                document = await self._maventa.download_invoice(creds, invoice.id, DOCUMENT_FORMAT)
+            with timed("maventa_download"):
+                image = await self._maventa.download_invoice(creds, invoice.id, IMAGE_FORMAT)
+            files = []
+            for file in invoice.files:
+                if file.type in (None, ATTACHMENT):
+                    with timed("maventa_download"):
+                        content = await self._maventa.download_file(creds, invoice.id, file.id)
+                    files.append(
+                        ReceivedFile(
+                            filename=file.filename or f"{file.id}.pdf",
+                            mime_type=file.mimetype or "application/octet-stream",
+                            content=content,
+                        )
+                    )
         except MaventaUnavailable as error:
             raise _maventa_deferred(error) from None
         except MaventaUnauthorized as error:
@@ -339,7 +360,8 @@ class InboundImportActivities:
         except MaventaRequestError as error:
             return f"Maventa could not give the document: {error.message}"
         try:
-            received = await read_received_document(document)
+            with timed("parse"):
+                received = await read_received_document(document)
         except UnparsableInvoice as error:
             return f"The document cannot be read as an invoice: {error.reason}"
         return purchase_invoice(invoice, received, image, files)
@@ -371,8 +393,11 @@ class InboundImportActivities:
         long wait for the turn, its `updated_at` would let another attempt look the invoice up and send it
         anew before this request had even gone."""
         counted: list[Attempt] = []
+        asked = time.perf_counter()
+        sent: list[float] = []
 
         async def count_at_turn() -> str:
+            observe("netvisor_turn", time.perf_counter() - asked)
             attempt = await self._count(invoice_id, seen)
             if attempt is None:
                 # Another attempt counted since this one read the ledger, with an id not to be sent again.
@@ -380,6 +405,7 @@ class InboundImportActivities:
                     "another attempt at this invoice may have reached Netvisor", self._ready_to_look_up()
                 )
             counted.append(attempt)
+            sent.append(time.perf_counter())
             return attempt.transaction_id
 
         try:
@@ -392,6 +418,9 @@ class InboundImportActivities:
             if not counted:
                 raise
             failed = error
+        finally:
+            if sent:
+                observe("netvisor_import", time.perf_counter() - sent[0])
         return await self._after_failed_send(invoice_id, counted[0], failed)
 
     async def _after_failed_send(
@@ -438,7 +467,8 @@ class InboundImportActivities:
 
     async def _get_invoice(self, creds: MaventaCredentials, invoice_id: str) -> Invoice | None:
         try:
-            return await self._maventa.get_invoice(creds, invoice_id)
+            with timed("maventa_get"):
+                return await self._maventa.get_invoice(creds, invoice_id)
         except MaventaUnavailable as error:
             raise _maventa_deferred(error) from None
         except MaventaUnauthorized as error:
@@ -453,7 +483,8 @@ class InboundImportActivities:
     async def _acknowledge(self, creds: MaventaCredentials, invoice_id: str) -> None:
         """HANDLED at Maventa: the event leaves the queue. An invoice without an event has nothing to mark."""
         try:
-            await self._maventa.mark_handled(creds, invoice_id)
+            with timed("maventa_handled"):
+                await self._maventa.mark_handled(creds, invoice_id)
         except MaventaUnavailable as error:
             raise _maventa_deferred(error) from None
         except MaventaUnauthorized as error:
@@ -475,7 +506,7 @@ class InboundImportActivities:
                         rows[invoice_id] = row
             return rows
 
-        return await asyncio.to_thread(read)
+        return await self._store("ledger_read", read)
 
     async def _begin(
         self,
@@ -504,7 +535,7 @@ class InboundImportActivities:
                 session.expunge(row)
                 return row
 
-        return await asyncio.to_thread(write)
+        return await self._store("ledger_begin", write)
 
     async def _quarantine(self, invoice_id: str, reason: str) -> None:
         def write() -> None:
@@ -512,14 +543,14 @@ class InboundImportActivities:
                 quarantine(session, invoice_id, reason[:4000])
 
         log.warning("received invoice quarantined", extra={"invoice_id": invoice_id, "reason": reason})
-        await asyncio.to_thread(write)
+        await self._store("ledger_other", write)
 
     async def _count(self, invoice_id: str, seen: int) -> Attempt | None:
         def write() -> Attempt | None:
             with unit_of_work(self._sessions) as session:
                 return count_attempt(session, invoice_id, seen=seen, resend_for=self._recheck_after)
 
-        return await asyncio.to_thread(write)
+        return await self._store("ledger_count", write)
 
     async def _take_back(self, invoice_id: str, attempt: Attempt) -> None:
         """Netvisor certainly took nothing from this attempt: the ledger forgets it (take_back_attempt)."""
@@ -528,28 +559,40 @@ class InboundImportActivities:
             with unit_of_work(self._sessions) as session:
                 take_back_attempt(session, invoice_id, attempt)
 
-        await asyncio.to_thread(write)
+        await self._store("ledger_other", write)
 
     async def _note_uncertain(self, invoice_id: str, attempt: Attempt) -> None:
         def write() -> None:
             with unit_of_work(self._sessions) as session:
                 note_uncertain_answer(session, invoice_id, counted=attempt.counted)
 
-        await asyncio.to_thread(write)
+        await self._store("ledger_other", write)
 
     async def _forget_transaction(self, invoice_id: str, attempt: Attempt) -> None:
         def write() -> None:
             with unit_of_work(self._sessions) as session:
                 forget_transaction(session, invoice_id, counted=attempt.counted)
 
-        await asyncio.to_thread(write)
+        await self._store("ledger_other", write)
 
     async def _record_imported(self, invoice_id: str, netvisor_key: str) -> None:
         def write() -> None:
             with unit_of_work(self._sessions) as session:
                 mark_imported(session, invoice_id, netvisor_key)
 
-        await asyncio.to_thread(write)
+        await self._store("ledger_imported", write)
+
+    @staticmethod
+    async def _store(step: str, call: Callable[[], T]) -> T:
+        """A store call in a thread (the store is synchronous), timed as `step`, its wait for a thread too."""
+        handed = time.perf_counter()
+
+        def run() -> T:
+            observe("store_thread", time.perf_counter() - handed)
+            return call()
+
+        with timed(step):
+            return await asyncio.to_thread(run)
 
 
 def _maventa_deferred(error: MaventaUnavailable) -> Deferred:

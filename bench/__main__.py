@@ -30,6 +30,7 @@ from bench.recovery import run_recovery
 from bench.report import Report, Row
 from bench.stack import Running, running_stack
 from bench.two_workers import run_two_workers
+from bench.where import describe_cpu, describe_steps
 from store.scratch import scratch_schema
 
 BURST = 100
@@ -127,6 +128,19 @@ async def _memory_only(report: Report, live_workflows: int, checkpoints: Sequenc
         await _memory(report, running, live_workflows, checkpoints)
 
 
+async def _inbound_only(report: Report, bursts: int, wide_runs: int) -> None:
+    """The import throughput figures alone on a stack of their own: `bursts` single bursts on one company,
+    then the 10-wide burst `wide_runs` times, each measured exactly as in the full run."""
+    async with running_stack() as running:
+        if bursts:
+            company = await connected(running)
+            await _inbound(report, running, company, bursts)
+        if wide_runs:
+            companies = list(await asyncio.gather(*(connected(running) for _ in range(WIDE))))
+            for _ in range(wide_runs):
+                await _inbound_wide(report, running, companies)
+
+
 async def _real_path(
     report: Report, full: bool, founding_companies: int, live_workflows: int, checkpoints: Sequence[int]
 ) -> None:
@@ -141,12 +155,14 @@ async def _real_path(
             await _memory(report, running, live_workflows, checkpoints)
 
 
-async def _inbound(report: Report, running: Running, company: Company) -> InboundResult | None:
-    """The 100-invoice burst `BURST_RUNS` times on the one stack, each against its own raw runs."""
+async def _inbound(
+    report: Report, running: Running, company: Company, runs: int = BURST_RUNS
+) -> InboundResult | None:
+    """The 100-invoice burst `runs` times on the one stack, each against its own raw runs."""
     keys = ["actions_per_imported_invoice", "import_ratio_vs_raw"]
     results: list[InboundResult] = []
     try:
-        for _ in range(BURST_RUNS):
+        for _ in range(runs):
             results.append(await measure_inbound(running, [company], BURST))
     except Exception as error:
         report.missing(keys, f"{type(error).__name__}: {error}")
@@ -179,15 +195,16 @@ async def _inbound(report: Report, running: Running, company: Company) -> Inboun
         raw = ", ".join(f"{s:.2f}" for s in result.raw_s)
         report.notes.append(
             f"inbound burst {n}: {dict(result.actions)} in the sweep; Temporal {result.temporal_s:.2f} s, "
-            f"raw runs {raw} s"
+            f"raw runs {raw} s; {_where(result)}"
         )
     return first
 
 
-async def _inbound_wide(report: Report, running: Running) -> None:
-    """`WIDE` companies' bursts at once, against the raw loop run as many wide."""
+async def _inbound_wide(report: Report, running: Running, companies: list[Company] | None = None) -> None:
+    """`WIDE` companies' bursts at once, against the raw loop as many wide (new companies unless given)."""
     try:
-        companies = list(await asyncio.gather(*(connected(running) for _ in range(WIDE))))
+        if companies is None:
+            companies = list(await asyncio.gather(*(connected(running) for _ in range(WIDE))))
         result = await measure_inbound(running, companies, BURST)
     except Exception as error:
         report.missing(["import_wide_ratio_vs_raw"], f"{type(error).__name__}: {error}")
@@ -213,7 +230,15 @@ async def _inbound_wide(report: Report, running: Running) -> None:
     raw = ", ".join(f"{s:.2f}" for s in result.raw_s)
     report.notes.append(
         f"inbound {WIDE} wide: {dict(result.actions)} in the sweep; Temporal {result.temporal_s:.2f} s, "
-        f"raw runs {raw} s"
+        f"raw runs {raw} s; {_where(result)}"
+    )
+
+
+def _where(result: InboundResult) -> str:
+    """Each path's CPU per invoice by process, and the worker's import steps during the burst."""
+    return (
+        f"Temporal path {describe_cpu(result.cpu_temporal, result.invoices)}; raw loop "
+        f"{describe_cpu(result.cpu_raw, result.invoices)}; import steps: {describe_steps(result.steps)}"
     )
 
 
@@ -412,13 +437,28 @@ def main() -> None:
         help="the two-workers stack's store in a scratch schema of this PostgreSQL database (default SQLite)",
     )
     parser.add_argument(
+        "--inbound-only",
+        action="store_true",
+        help="only import throughput: --bursts single bursts, then --wide-runs 10-wide ones (own stack)",
+    )
+    parser.add_argument("--bursts", type=int, default=BURST_RUNS, help="single bursts with --inbound-only")
+    parser.add_argument("--wide-runs", type=int, default=1, help="10-wide bursts with --inbound-only")
+    parser.add_argument(
         "--founding-aim", type=float, default=AIM, help="request budget as a fraction of Maventa's limit"
     )
     args = parser.parse_args()
     checkpoints = [int(n) for n in args.live_checkpoints.split(",") if n.strip()]
     report = Report()
     started = time.perf_counter()
-    if args.founding_only or args.memory_only or args.recovery_only or args.two_workers_only:
+    if (
+        args.founding_only
+        or args.memory_only
+        or args.recovery_only
+        or args.two_workers_only
+        or args.inbound_only
+    ):
+        if args.inbound_only:
+            asyncio.run(_inbound_only(report, args.bursts, args.wide_runs))
         if args.recovery_only:
             asyncio.run(_recovery(report))
         if args.two_workers_only:

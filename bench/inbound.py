@@ -17,7 +17,7 @@ import asyncio
 import os
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 from sqlmodel import col, func, select
@@ -27,6 +27,7 @@ from activities.inbound_mapping import ReceivedFile, purchase_invoice
 from bench.companies import Company
 from bench.histories import actions_since, mark, quiet
 from bench.stack import Running, new_business_id
+from bench.where import Step, cpu_seconds, import_steps, spent, steps_between
 from clients.maventa import MaventaClient, MaventaCredentials
 from clients.netvisor import NetvisorClient, NetvisorUnavailable
 from clients.netvisor_models import PurchaseInvoiceImport
@@ -44,6 +45,12 @@ class InboundResult:
     raw_s: tuple[float, ...]
     load: float
     """The machine's one-minute load average as the burst began (2 cores, shared)."""
+    cpu_temporal: dict[str, float] = field(default_factory=dict)
+    """CPU seconds each process spent from the burst's start until the last invoice was imported."""
+    cpu_raw: dict[str, float] = field(default_factory=dict)
+    """The same for the raw runs, averaged over the two."""
+    steps: dict[str, Step] = field(default_factory=dict)
+    """The worker's import steps during the burst (observability/import_steps.py)."""
 
     @property
     def temporal_rate(self) -> float:
@@ -180,10 +187,14 @@ async def measure_inbound(running: Running, companies: list[Company], invoices: 
     wide = len(companies)
 
     try:
+        cpu_before = cpu_seconds(running)
         raw_before = await _raw_once(running, invoices, wide)
+        cpu_raw = spent(cpu_before, cpu_seconds(running))
         await quiet(running.client, INBOX_WORKFLOW_ID)
         before = await mark(running.client, INBOX_WORKFLOW_ID)
         already = await asyncio.to_thread(imported_counts, sessions, [c.company_id for c in companies])
+        steps_before = await import_steps(running)
+        cpu_before = cpu_seconds(running)
         load = os.getloadavg()[0]
         started = time.perf_counter()
         await asyncio.gather(*(arrive(running, c.business_id, invoices) for c in companies))
@@ -191,9 +202,13 @@ async def measure_inbound(running: Running, companies: list[Company], invoices: 
             sessions, {c.company_id: already.get(c.company_id, 0) + invoices for c in companies}
         )
         temporal_s = time.perf_counter() - started
+        cpu_temporal = spent(cpu_before, cpu_seconds(running))
+        steps = steps_between(steps_before, await import_steps(running))
         await quiet(running.client, INBOX_WORKFLOW_ID, still_s=3.0)
         actions = await actions_since(running.client, before)
+        cpu_before = cpu_seconds(running)
         raw_after = await _raw_once(running, invoices, wide)
+        cpu_after = spent(cpu_before, cpu_seconds(running))
     finally:
         sessions.dispose()
     return InboundResult(
@@ -202,4 +217,7 @@ async def measure_inbound(running: Running, companies: list[Company], invoices: 
         temporal_s=temporal_s,
         raw_s=(raw_before, raw_after),
         load=load,
+        cpu_temporal=cpu_temporal,
+        cpu_raw={name: (cpu_raw[name] + cpu_after.get(name, 0.0)) / 2 for name in cpu_raw},
+        steps=steps,
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest_asyncio
+from prometheus_client import REGISTRY
 from temporalio.client import Client
 from temporalio.testing import ActivityEnvironment
 
@@ -20,6 +21,7 @@ from activities.inbound_import import UNAVAILABLE_IN_A_ROW, InboundImportActivit
 from clients.maventa import MaventaClient
 from clients.netvisor import NetvisorClient
 from devstack.ports import free_port
+from observability.import_steps import STEPS
 from settings import Settings
 from store.database import unit_of_work
 from store.received_invoices import ReceivedInvoice, get_received_invoice
@@ -289,3 +291,31 @@ async def test_a_company_netvisor_refuses_does_not_hold_up_another(stack: Inboun
     assert await stack.in_netvisor(refused) == []
     states = await stack.queue_state()
     assert all(states[i] == "CREATED" for i in refused_ids), "left in Maventa's queue for a fix"
+
+
+def _step_counts() -> dict[str, float]:
+    return {
+        step: REGISTRY.get_sample_value("maventa_import_step_duration_seconds_count", {"step": step}) or 0.0
+        for step in STEPS
+    }
+
+
+async def test_every_step_of_an_invoices_import_is_timed(stack: Inbound) -> None:
+    """The worker's `/metrics` say where an import's time went: each imported invoice once in every step of
+    its turn (the document, the image and any attachment are downloads), the company once for its place."""
+    company = await stack.company()
+    invoices = await stack.arrive(company, "OPERATOR", count=3, number="TIMED")
+    before = _step_counts()
+
+    outcome = await _import(stack, (company, invoices))
+
+    assert outcome.imported == 3, outcome
+    grown = {step: n - before[step] for step, n in _step_counts().items() if n > before[step]}
+    each_once = ("invoice", "maventa_reads_wait", "maventa_get", "parse", "ledger_begin", "netvisor_turn")
+    assert {step: grown.get(step) for step in each_once} == dict.fromkeys(each_once, 3)
+    after_turn = ("ledger_count", "netvisor_import", "ledger_imported", "maventa_handled")
+    assert {step: grown.get(step) for step in after_turn} == dict.fromkeys(after_turn, 3)
+    assert grown["maventa_download"] >= 6, "the document and the image, and any attachment"
+    assert grown["company_place"] == 1
+    assert grown["ledger_read"] == 4, "the company's rows once, then each invoice's at its turn"
+    assert grown["store_thread"] == 4 + 3 * 3, "every store call: the reads, begin, count, imported"
