@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from bench.actions import total
 from bench.companies import Company, connected
-from bench.founding import AIM, measure_founding
+from bench.founding import AIM, LIMIT_PER_S, budget_setting, measure_founding
 from bench.idle import measure_idle
 from bench.inbound import InboundResult, measure_inbound
 from bench.latency import measure_latency
@@ -96,7 +96,8 @@ def _parsing(report: Report) -> None:
 
 
 async def _founding_only(report: Report, founding_companies: int, aim: float) -> None:
-    async with running_stack() as running:
+    """The whole stack with the budget, as `make run MAVENTA_REQUESTS_PER_SECOND=20` runs it."""
+    async with running_stack(MAVENTA_REQUESTS_PER_SECOND=budget_setting(LIMIT_PER_S, aim)) as running:
         await _founding(report, running, founding_companies, aim)
 
 

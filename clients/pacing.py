@@ -24,8 +24,9 @@ import asyncio
 import email.utils
 import math
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
+from typing import Protocol
 
 import httpx
 
@@ -36,6 +37,8 @@ SLOWER_AFTER_429 = 0.9
 RECOVERY_S = 10.0
 HOLD_WITHOUT_RETRY_AFTER_S = 1.0
 """A 429 without Retry-After holds the requests this long: the window limits are counted in."""
+PLACES_POLL_S = 0.05
+"""How often a process whose places are all taken looks whether the fleet gives it more."""
 RETRIED_WITHIN_S = 5.0
 """A request refused with 429 is sent again after the hold while its holds add up to no more than this; past
 it the 429 reaches the caller, whose own retry (an activity's, the sweep's next round) takes over."""
@@ -55,23 +58,71 @@ def retry_after_s(value: str | None) -> float | None:
         return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
-class RequestPace:
-    """Turns `1 / per_second` apart, at most `per_second` requests in any second of Maventa's, held by 429s.
+class Demand(Protocol):
+    """What a pace is asking of its places: how many it holds, and how many requests wait for one."""
 
-    `per_second` None: no budget of its own, only Maventa's Retry-After holds. Turns are planned, so the
-    average rate is the pace however late the event loop wakes a request; the places in the window keep even
-    a late, bunched-up run of requests within the budget as Maventa counts it.
+    held: int
+    waiting: int
+
+
+class Places(Protocol):
+    """Where a process's places come from: the fleet's budget shared out (workers/maventa_budget.py)."""
+
+    def allowed(self, demand: Demand) -> int:
+        """Places the process may hold now; `demand` is the pace's, read again at each renewal."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+def budget_places(per_second: float) -> int:
+    """A budget's places: as many requests as may be under way in any one second."""
+    return max(1, math.floor(per_second))
+
+
+class OwnPlaces:
+    """A budget this process has to itself: all its places, always (one process, or a store of its own)."""
+
+    def __init__(self, per_second: float) -> None:
+        self._places = budget_places(per_second)
+
+    def allowed(self, demand: Demand) -> int:
+        return self._places
+
+    async def aclose(self) -> None:
+        return None
+
+
+class RequestPace:
+    """Turns `1 / rate` apart, never more requests in any second of Maventa's than the places, held by 429s.
+
+    `per_second` None: no budget, only Maventa's Retry-After holds. With a budget the process holds at most
+    `places.allowed(...)` places at once (all floor(budget) of them by default; its share of the fleet's with
+    shared places) and its rate is that many a second. Turns are planned, so the average rate is the pace
+    however late the event loop wakes a request; the places keep even a late, bunched-up run of requests
+    within the budget as Maventa counts it.
     """
 
-    def __init__(self, per_second: float | None = None) -> None:
+    def __init__(self, per_second: float | None = None, places: Places | None = None) -> None:
         if per_second is not None and per_second <= 0:
             raise ValueError(f"a pace needs a positive rate, not {per_second}")
-        self.interval = 1.0 / per_second if per_second else 0.0
-        self._places = asyncio.Semaphore(max(1, math.floor(per_second))) if per_second else None
+        self.per_second = per_second
+        self.places: Places | None = (places or OwnPlaces(per_second)) if per_second else None
+        self.held = 0
+        self.waiting = 0
+        self._released = asyncio.Event()
         self._next = float("-inf")
         self._turns = asyncio.Lock()
         self._held_until = float("-inf")
         self._slowed_at = float("-inf")
+
+    @property
+    def interval(self) -> float:
+        """The spacing of turns: the budget's, stretched by the share of its places this process may hold."""
+        if self.places is None or not self.per_second:
+            return 0.0
+        share = max(1, self.places.allowed(self)) / budget_places(self.per_second)
+        return 1.0 / (self.per_second * share)
 
     @asynccontextmanager
     async def turn(self) -> AsyncIterator[None]:
@@ -80,19 +131,40 @@ class RequestPace:
         try:
             yield
         finally:
-            if self._places is not None:
-                asyncio.get_running_loop().call_later(WINDOW_S, self._places.release)
+            if self.places is not None:
+                asyncio.get_running_loop().call_later(WINDOW_S, self._give_back)
+
+    def _give_back(self) -> None:
+        self.held -= 1
+        self._released.set()
 
     async def _take_turn(self) -> None:
-        async with self._turns:
-            if self._places is not None:
-                await self._places.acquire()
-            try:
-                await self._wait_for_the_clock()
-            except BaseException:
-                if self._places is not None:
-                    self._places.release()  # the request never left
-                raise
+        self.waiting += 1
+        waiting = True
+        try:
+            async with self._turns:
+                if self.places is not None:
+                    await self._a_place(self.places)
+                    self.held += 1
+                self.waiting -= 1
+                waiting = False
+                try:
+                    await self._wait_for_the_clock()
+                except BaseException:
+                    if self.places is not None:
+                        self._give_back()  # the request never left
+                    raise
+        finally:
+            if waiting:
+                self.waiting -= 1
+
+    async def _a_place(self, places: Places) -> None:
+        """Until the process holds fewer places than it may: woken by a place given back, and looking again
+        every PLACES_POLL_S for a larger share of the fleet's."""
+        while self.held >= places.allowed(self):
+            self._released.clear()
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), PLACES_POLL_S)
 
     async def _wait_for_the_clock(self) -> None:
         loop = asyncio.get_running_loop()
@@ -146,3 +218,5 @@ class PacedTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+        if self._pace.places is not None:
+            await self._pace.places.aclose()

@@ -33,7 +33,4 @@ def child_environment(settings: Settings, data_dir: Path) -> dict[str, str]:
     _set_unless_given(
         env, "NETVISOR_BASE_URL", f"http://{settings.bind_host}:{settings.netvisor_sandbox_port}"
     )
-    if settings.maventa_requests_per_second > 0:
-        # The workers and the API share Maventa's budget, each pacing at its share (docs/operating.md).
-        _set_unless_given(env, "MAVENTA_WORKER_PROCESSES", str(settings.workers + 1))
     return env

@@ -56,8 +56,8 @@ class Settings(BaseSettings):
     maventa_requests_per_second: float = Field(
         0.0,
         description="Maventa requests per second the whole fleet may make (Maventa's limit with a margin), "
-        "enforced as the Maventa task queue's activity rate and each worker's even request pace; 0 means no "
-        "limit",
+        "enforced as the Maventa task queue's activity rate and the request pace that every worker and API "
+        "process shares through the store; 0 means no limit",
     )
     maventa_requests_per_activity: float = Field(
         1.0,
@@ -66,14 +66,6 @@ class Settings(BaseSettings):
         "the queue start as many activities a second as the budget has requests (each makes at least one) "
         "and the workers' pace spaces the rest (docs/operating.md)",
     )
-    maventa_worker_processes: int = Field(
-        1,
-        ge=1,
-        description="Processes sharing MAVENTA_REQUESTS_PER_SECOND: the worker processes plus the API "
-        "processes (the API checks linked keys and lists invoices at Maventa); each spaces its own Maventa "
-        "requests evenly at the budget divided by this",
-    )
-
     netvisor_base_url: str = "http://127.0.0.1:8702"
     netvisor_sender: str = "maventa-connection"
     netvisor_partner_id: str = "sandbox-partner"
@@ -215,13 +207,6 @@ class Settings(BaseSettings):
         if self.maventa_requests_per_second <= 0:
             return None
         return self.maventa_requests_per_second / self.maventa_requests_per_activity
-
-    @property
-    def maventa_requests_per_second_per_process(self) -> float | None:
-        """This process's (a worker's or the API's) even pace of Maventa requests: its share of the budget."""
-        if self.maventa_requests_per_second <= 0:
-            return None
-        return self.maventa_requests_per_second / self.maventa_worker_processes
 
 
 @lru_cache

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from store.billing_runs import BillingRun
 from store.companies import Company
 from store.ledger import BillableTransaction
+from store.maventa_budget import MaventaBudgetLease
 from store.outbound_documents import OutboundDocument
 from store.received_invoices import ReceivedInvoice
 from store.sent_invoices import SentInvoice
@@ -16,6 +17,7 @@ __all__ = [
     "BillableTransaction",
     "BillingRun",
     "Company",
+    "MaventaBudgetLease",
     "OutboundDocument",
     "ReceivedInvoice",
     "SentInvoice",

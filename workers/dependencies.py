@@ -8,10 +8,11 @@ import httpx
 
 from clients.maventa import MaventaClient
 from clients.netvisor import NetvisorClient
-from clients.pacing import PacedTransport, RequestPace
+from clients.pacing import PacedTransport, Places, RequestPace
 from observability.upstream import MeasuredTransport
 from settings import Settings
 from store.database import Sessions
+from workers.maventa_budget import FleetPlaces, shares_a_store
 from workers.netvisor_turns import NetvisorTurns
 
 
@@ -28,9 +29,14 @@ class Dependencies:
 def maventa_http(settings: Settings) -> httpx.AsyncClient:
     """The HTTP client of every Maventa call a process makes, the worker's and the API's alike: measured
     (latency and failures in `/metrics`, every 429 among them), held by Maventa's 429s and, with a Maventa
-    request budget, spaced evenly at this process's share of it (clients/pacing.py). One per process, so all
-    its Maventa calls share the one pace."""
-    pace = RequestPace(settings.maventa_requests_per_second_per_process)
+    request budget, paced within this process's share of the fleet's budget, leased through the store
+    (clients/pacing.py, workers/maventa_budget.py). One per process, so all its Maventa calls share the one
+    pace."""
+    budget = settings.maventa_requests_per_second
+    places: Places | None = None
+    if budget > 0 and shares_a_store(settings.store_url):
+        places = FleetPlaces(settings.store_url, budget)
+    pace = RequestPace(budget or None, places)
     transport = PacedTransport(pace, MeasuredTransport("maventa"))
     return httpx.AsyncClient(transport=transport, timeout=httpx.Timeout(settings.maventa_timeout_s))
 

@@ -2,9 +2,6 @@
 
 from pathlib import Path
 
-import pytest
-
-from devstack.environment import child_environment
 from devstack.ports import stack_ports
 from devstack.stack import DevStack
 from settings import Settings
@@ -26,14 +23,3 @@ def test_a_lone_worker_is_named_as_before(tmp_path: Path) -> None:
     stack = DevStack(Settings(data_dir=tmp_path))
     assert [worker.name for worker in stack.workers] == ["worker"]
     assert stack.worker.overrides == {}
-
-
-def test_with_a_budget_the_workers_and_the_api_share_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("MAVENTA_WORKER_PROCESSES", raising=False)
-    budget = Settings(data_dir=tmp_path, workers=2, maventa_requests_per_second=19)
-    assert child_environment(budget, tmp_path)["MAVENTA_WORKER_PROCESSES"] == "3"
-    assert "MAVENTA_WORKER_PROCESSES" not in child_environment(Settings(data_dir=tmp_path), tmp_path)
-    monkeypatch.setenv("MAVENTA_WORKER_PROCESSES", "5")
-    assert child_environment(budget, tmp_path)["MAVENTA_WORKER_PROCESSES"] == "5"

@@ -19,6 +19,7 @@ STORE_TABLES = {
     "service_billing_runs",
     "vault_secrets",
     "outbound_documents",
+    "maventa_budget_leases",
 }
 
 
@@ -35,7 +36,7 @@ def test_migrations_go_up_down_and_up_again(store_url: str) -> None:
 
     migrate(store_url)
     assert _tables(store_url) == STORE_TABLES
-    assert current_revision(store_url) == "0004"
+    assert current_revision(store_url) == "0005"
 
     downgrade(store_url, "base")
     assert _tables(store_url) == set()
@@ -120,6 +121,6 @@ def test_command_line_migrates_the_configured_database(tmp_path: Path) -> None:
         return completed.stdout.strip()
 
     run("migrate")
-    assert run("current") == "0004"
+    assert run("current") == "0005"
     run("downgrade", "base")
     assert run("current").startswith("base")

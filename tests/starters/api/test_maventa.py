@@ -13,6 +13,7 @@ from clients.maventa import MaventaCredentials
 from settings import Settings
 from starters.api.app import create_app
 from starters.api.maventa import close_maventa, fresh_maventa_client, maventa_client
+from store.schema import migrate
 from tests.clients.upstream_answers import maventa_4xx_answers
 from tests.sandbox.maventa.serving import VENDOR_KEY, MaventaSandbox, running_sandbox
 
@@ -35,6 +36,7 @@ async def _burst(maventa: MaventaSandbox, tmp_path: Path, creds: MaventaCredenti
         maventa_vendor_api_key=SecretStr(VENDOR_KEY),
         maventa_requests_per_second=budget,
     )
+    migrate(settings.store_url)  # the budget's places are leased in the store (workers/maventa_budget.py)
     app = create_app(settings)
     request = Request({"type": "http", "app": app})
     clients = [maventa_client(request), fresh_maventa_client(request)]
