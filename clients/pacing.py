@@ -4,11 +4,12 @@ The Maventa task queue's rate limit (docs/operating.md) decides how many activit
 but not when inside that second their requests go out, nor how many requests one activity makes: a received
 invoice round is one activity of hundreds of requests, a company's first call also fetches its token. Maventa
 counts requests, in any one-second window, at some moment between a request leaving and its answer coming
-back. So with a budget each process gives its requests turns `1 / rate` apart, and a request takes one of
-`rate` places that it gives back only one second after its answer: wherever Maventa stamps a request, no
-second of Maventa's holds more of this process's requests than the budget, however the machine, the network
-or Maventa itself stalls and bunches requests up on the way. A stall only costs turns, never a 429. Idle time
-is not saved up for a burst later.
+back. So with a budget a request takes one of the budget's floor(rate) places, which it gives back only one
+second after its answer: wherever Maventa stamps a request, no second of Maventa's holds more requests than
+places, however the machine, the network or Maventa itself stalls and bunches requests up on the way. A stall
+only costs turns, never a 429. The places are the fleet's: each process holds at most the share it has leased
+(`Places`; workers/maventa_budget.py shares them out through the store, all of them to a lone busy process),
+and gives its requests turns spaced at that share of the rate. Idle time is not saved up for a burst later.
 
 Every process listens to Maventa too, budget or not. Its published OpenAPI documents no rate limit and no rate
 headers (docs/facts/maventa.md §3), so the one signal its answers carry is a 429 with Retry-After: then no
