@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import make_url
 
@@ -39,6 +40,9 @@ class FleetPlaces:
         self._valid_until = float("-inf")
         self._renewing: asyncio.Task[None] | None = None
         self._asked = asyncio.Event()
+        # A thread of its own: behind a hundred activities' store calls in the default pool, a renewal could
+        # come after the lease has run out and stop every Maventa request of the process meanwhile.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maventa-budget")
 
     def allowed(self, demand: Demand) -> int:
         loop = asyncio.get_running_loop()
@@ -59,18 +63,27 @@ class FleetPlaces:
             try:
                 if not held and not waiting:
                     self._allowed, self._valid_until = 0, float("-inf")
-                    await asyncio.to_thread(give_back, self._sessions, self.holder)
+                    await loop.run_in_executor(self._thread, give_back, self._sessions, self.holder)
                     return
-                lease = await asyncio.to_thread(
-                    renew_lease, self._sessions, self.holder, self._places, held, waiting
+                lease = await loop.run_in_executor(
+                    self._thread, renew_lease, self._sessions, self.holder, self._places, held, waiting
                 )
                 self._allowed, self._valid_until = lease.allowed, started + maventa_budget.LEASE_S
+                if loop.time() - started > maventa_budget.LEASE_S / 2:
+                    log.warning("renewing the Maventa budget's lease took %.2f s", loop.time() - started)
             except Exception:
                 log.warning("could not renew the Maventa budget's lease; retrying", exc_info=True)
                 await asyncio.sleep(RENEW_S)
             self._asked.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._asked.wait(), max(0.0, started + RENEW_S - loop.time()))
+
+    def abandon(self) -> None:
+        """Stop as a killed process would: no renewal, no lease given back (it expires by itself)."""
+        if self._renewing is not None:
+            self._renewing.cancel()
+        self._thread.shutdown(wait=False)
+        self._sessions.dispose()
 
     async def aclose(self) -> None:
         """Stop renewing and give the lease back, so the others need not wait for it to expire."""
@@ -79,10 +92,12 @@ class FleetPlaces:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewing
         try:
-            await asyncio.to_thread(give_back, self._sessions, self.holder)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._thread, give_back, self._sessions, self.holder)
         except Exception:
             log.warning("could not give the Maventa budget's lease back; it expires by itself", exc_info=True)
         finally:
+            self._thread.shutdown(wait=False)
             self._sessions.dispose()
 
 

@@ -115,9 +115,7 @@ async def test_a_dead_processs_places_come_back_when_its_lease_expires(
     dead, alive = FleetPlaces(store_url, BUDGET), FleetPlaces(store_url, BUDGET)
     try:
         assert await _allowed_once_renewed(dead, wanting_all) == int(BUDGET)
-        renewing = dead._renewing
-        assert renewing is not None
-        renewing.cancel()  # killed: it neither renews nor gives its lease back
+        dead.abandon()  # killed: it neither renews nor gives its lease back
 
         assert await _allowed_once_renewed(alive, wanting_all) == 0, "the dead one's lease still holds"
         for _ in range(600):  # up to 30 s on a busy machine; the lease itself lasts 1 s
@@ -127,4 +125,3 @@ async def test_a_dead_processs_places_come_back_when_its_lease_expires(
         assert alive.allowed(wanting_all) == int(BUDGET)
     finally:
         await alive.aclose()
-        dead._sessions.dispose()
