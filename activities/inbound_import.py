@@ -289,7 +289,9 @@ class InboundImportActivities:
             return "quarantined"
         netvisor_key = found
         if netvisor_key is None:
-            seen = before.attempts if before is not None and before.status == IMPORTING else 0
+            # Only a look-up lets a new request go after one that may have reached Netvisor; a resend decided
+            # above sends nothing if its id goes stale before the request holds its turn.
+            seen = None if resend else before.attempts if before is not None and looked_up else 0
             netvisor_key = await self._send(company, invoice_id, seen, prepared)
         if netvisor_key is None:
             await self._acknowledge(creds, invoice_id)
@@ -385,7 +387,7 @@ class InboundImportActivities:
         return found
 
     async def _send(
-        self, company: ReceivingCompany, invoice_id: str, seen: int, invoice: PurchaseInvoiceImport
+        self, company: ReceivingCompany, invoice_id: str, seen: int | None, invoice: PurchaseInvoiceImport
     ) -> str | None:
         """Netvisor's key of the invoice, sent now; None once quarantined.
 
@@ -400,9 +402,11 @@ class InboundImportActivities:
             observe("netvisor_turn", time.perf_counter() - asked)
             attempt = await self._count(invoice_id, seen)
             if attempt is None:
-                # Another attempt counted since this one read the ledger, with an id not to be sent again.
+                # Another attempt counted since this one read the ledger, or the id this one was to send
+                # again went stale meanwhile: the next round reads the ledger anew, and waits for Netvisor's
+                # list from the last request's time as any attempt does.
                 raise Deferred(
-                    "another attempt at this invoice may have reached Netvisor", self._ready_to_look_up()
+                    "an earlier request at this invoice may have reached Netvisor", unavailable=False
                 )
             counted.append(attempt)
             sent.append(time.perf_counter())
@@ -545,7 +549,7 @@ class InboundImportActivities:
         log.warning("received invoice quarantined", extra={"invoice_id": invoice_id, "reason": reason})
         await self._store("ledger_other", write)
 
-    async def _count(self, invoice_id: str, seen: int) -> Attempt | None:
+    async def _count(self, invoice_id: str, seen: int | None) -> Attempt | None:
         def write() -> Attempt | None:
             with unit_of_work(self._sessions) as session:
                 return count_attempt(session, invoice_id, seen=seen, resend_for=self._recheck_after)

@@ -112,7 +112,7 @@ def count_attempt(
     session: Session,
     maventa_invoice_id: str,
     *,
-    seen: int,
+    seen: int | None,
     resend_for: timedelta,
     transaction_id: str | None = None,
 ) -> Attempt | None:
@@ -123,8 +123,10 @@ def count_attempt(
     than `resend_for` ago: Netvisor takes a TransactionId once, so attempts sending the same id import at most
     once however many of them run. Otherwise it gets a new id (`transaction_id`, default a random one), but
     only if the count is still `seen`, the count its caller decided on (none, or one Netvisor's list was
-    looked up for); None when another attempt counted since, or the invoice is no longer importing: send
-    nothing.
+    looked up for). `seen` None: the caller looked nothing up and only sends the earlier request again, so
+    if that id went stale while it got ready (an earlier request may have reached Netvisor, and only the list
+    can tell), nothing is sent. None when nothing is to be sent: another attempt counted since, the earlier
+    id is stale for a caller that only resends, or the invoice is no longer importing.
     """
     invoice = _locked(session, maventa_invoice_id)
     if invoice.status != IMPORTING:
@@ -132,7 +134,7 @@ def count_attempt(
     now = utc_now()
     previous = (invoice.attempts, invoice.updated_at, invoice.transaction_id, invoice.transaction_since)
     if not resendable(invoice, resend_for, now):
-        if invoice.attempts != seen:
+        if seen is None or invoice.attempts != seen:
             return None
         invoice.transaction_id = transaction_id or uuid.uuid4().hex
         invoice.transaction_since = now

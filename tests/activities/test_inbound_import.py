@@ -221,6 +221,53 @@ async def test_an_attempt_is_counted_once_its_request_holds_the_organisations_tu
     assert after is not None and after.attempts == 1
 
 
+async def test_a_resend_whose_id_goes_stale_while_it_waits_for_its_turn_sends_nothing(stack: Inbound) -> None:
+    """An attempt that set out to send an uncertain invoice's request again, and got the organisation's turn
+    only after that request's id went stale, must not send a new request in its place: the first may have been
+    imported, which only Netvisor's list can tell (a recovery run under Netvisor's faults imported one invoice
+    twice so). It waits, and the next attempt looks the invoice up and finds it."""
+    company = await stack.company()
+    [invoice] = await stack.arrive(company, "OPERATOR", number="STALE")
+    await stack.netvisor_faults(drop_response_rate=1.0)
+    first = await _import(stack, (company, [invoice]))
+    await stack.netvisor_faults()
+    assert [w.invoice_id for w in first.waiting] == [invoice], "Netvisor took it but its answer was lost"
+    sent = await _ledger_row(stack, invoice)
+    assert sent is not None and sent.transaction_since is not None
+    asked, given = asyncio.Event(), asyncio.Event()
+
+    @asynccontextmanager
+    async def turn_held_elsewhere(organisation_id: str) -> AsyncIterator[None]:
+        asked.set()
+        await given.wait()
+        yield
+
+    netvisor = NetvisorClient.from_settings(stack.settings, turns=turn_held_elsewhere)
+    try:
+        resending = asyncio.create_task(_import(stack, (company, [invoice]), netvisor=netvisor))
+        await asyncio.wait_for(asked.wait(), timeout=30)
+        stale_at = sent.transaction_since.replace(tzinfo=wall_clock().tzinfo) + RECHECK
+        await asyncio.sleep(max(0.0, (stale_at - wall_clock()).total_seconds()) + 0.1)
+        given.set()
+        second = await resending
+    finally:
+        await netvisor.aclose()
+
+    assert second.imported == 0 and [w.invoice_id for w in second.waiting] == [invoice], second
+    assert (await _numbers(stack, company)) == Counter({"STALE": 1}), "the stale resend sent nothing new"
+    after = await _ledger_row(stack, invoice)
+    assert after is not None and after.attempts == 1, "nothing was sent, so nothing was counted"
+    await asyncio.sleep(
+        max(
+            0.0,
+            (after.updated_at.replace(tzinfo=wall_clock().tzinfo) + RECHECK - wall_clock()).total_seconds(),
+        )
+    )
+    third = await _import(stack, (company, [invoice]))
+    assert third.imported == 1 and third.waiting == [], third
+    assert (await _numbers(stack, company)) == Counter({"STALE": 1})
+
+
 async def _ledger_row(stack: Inbound, invoice_id: str) -> ReceivedInvoice | None:
     def read() -> ReceivedInvoice | None:
         with unit_of_work(stack.sessions) as session:

@@ -57,7 +57,7 @@ def test_scanned_invoices_are_billed_as_scanned(sessions: Sessions) -> None:
 
 
 def _count(
-    sessions: Sessions, invoice_id: str, seen: int, resend_for: timedelta = RESEND_FOR
+    sessions: Sessions, invoice_id: str, seen: int | None, resend_for: timedelta = RESEND_FOR
 ) -> Attempt | None:
     with unit_of_work(sessions) as session:
         return count_attempt(session, invoice_id, seen=seen, resend_for=resend_for)
@@ -100,6 +100,25 @@ def test_a_stale_id_is_not_sent_again_and_a_new_one_needs_the_count_looked_up(se
     looked_up = _count(sessions, "m-1", seen=1, resend_for=timedelta(0))
     assert looked_up is not None and looked_up.transaction_id != first.transaction_id
     assert looked_up.counted == 2
+
+
+def test_a_resend_whose_id_went_stale_sends_nothing_until_the_invoice_is_looked_up(
+    sessions: Sessions,
+) -> None:
+    """An attempt that decided to send the earlier request again, and whose id went stale before its turn (a
+    slow Maventa read, a long wait for the Netvisor turn), must not send a new request in its place: the
+    earlier one may have been imported, and only Netvisor's list can tell (a recovery run imported one
+    invoice twice so)."""
+    _begin(sessions, "m-1")
+    first = _count(sessions, "m-1", seen=0)
+    assert first is not None
+    resent = _count(sessions, "m-1", seen=None)
+    assert resent is not None and resent.transaction_id == first.transaction_id, "fresh: the same request"
+    assert _count(sessions, "m-1", seen=None, resend_for=timedelta(0)) is None, "stale: nothing is sent"
+    row = _row(sessions, "m-1")
+    assert (row.attempts, row.transaction_id) == (2, first.transaction_id), "the ledger is as it was"
+    looked_up = _count(sessions, "m-1", seen=2, resend_for=timedelta(0))
+    assert looked_up is not None and looked_up.transaction_id != first.transaction_id
 
 
 def test_an_id_netvisor_has_seen_is_forgotten_and_the_count_stays(sessions: Sessions) -> None:
