@@ -47,6 +47,34 @@ async def settled(
     return True
 
 
+async def unsettled(
+    service: Service, companies: list[Company], received: dict[str, list[str]], keys: dict[str, list[str]]
+) -> list[str]:
+    """What keeps `settled` false, for a failing test's message: an invoice twice in Netvisor never settles,
+    however long the test waits, and reads differently from one still on its way."""
+    found = []
+    for company in companies:
+        arrived = received[company.company_id]
+        in_netvisor = Counter(await service.in_netvisor(company))
+        ledger = await asyncio.to_thread(service.ledger, arrived)
+        queue = await asyncio.to_thread(service.queue_states, arrived)
+        for invoice in arrived:
+            if in_netvisor[invoice] != 1:
+                found.append(f"{invoice} {in_netvisor[invoice]} times in Netvisor")
+            row = ledger.get(invoice)
+            if row is None or row.status != IMPORTED:
+                found.append(f"{invoice} {row.status if row else 'missing'} in the ledger")
+            if queue.get(invoice) != "HANDLED":
+                found.append(f"{invoice} {queue.get(invoice)} at Maventa")
+        found += [
+            f"{n} times in Netvisor, not received: {i}" for i, n in in_netvisor.items() if i not in arrived
+        ]
+        for key in keys[company.company_id]:
+            if (status := await service.netvisor_sales_status(key)) != "DELIVERED":
+                found.append(f"{key} {status} in Netvisor")
+    return found
+
+
 async def exactly_once(
     service: Service, companies: list[Company], received: dict[str, list[str]], keys: dict[str, list[str]]
 ) -> Figures:

@@ -18,7 +18,7 @@ import pytest_asyncio
 
 from starters.webhook_subscription import ensure_webhook_subscription
 from store.received_invoices import IMPORTED
-from tests.reliability.checks import Figures, exactly_once, settled
+from tests.reliability.checks import Figures, exactly_once, settled, unsettled
 from tests.reliability.stack import WEBHOOK_SECRET, Company, Service, eventually
 from workers.dependencies import open_dependencies
 
@@ -26,11 +26,15 @@ COMPANIES_PER_CELL = 3
 INVOICES_IN_PER_COMPANY = 5
 INVOICES_OUT_PER_COMPANY = 3
 SETTLE_S = 150.0
-"""How long a cell may take to settle: the slowest, latency spikes, takes about 33 s on a loaded machine. The
-429 cell took 53 to over 90 s until every Maventa 429 held the whole process and was sent again after the
-hold (clients/pacing.py); it takes about 7 s now. The dropped-answers cell takes about 4 s, but one run of
-three on 2026-12-07 did not settle in 90 s (cause not found yet, recorded in the recovery issue), so the
-deadline stays where it was before the 429 fix."""
+"""How long a cell may take to settle: the slowest, latency spikes, takes about 33 s on a loaded machine, and
+a busy CI machine can stretch that. The 429 cell took 53 to over 90 s until every Maventa 429 held the whole
+process and was sent again after the hold (clients/pacing.py); it takes about 7 s now. The dropped-answers
+cell takes about 4 s; in one fresh-clone run of three on 2026-12-07 it did not settle in 90 s, and no deadline
+would have helped: the likely cause, the one that put 61 of 60 invoices into Netvisor in tests/recovery's
+dropped-answers test in CI the same night, is an attempt that came to resend a dropped answer's request and
+got its turn only after the TransactionId had aged past its resend window (`INBOUND_RECHECK_AFTER_S`, 1 s
+here), then sent the invoice again under a new id: an invoice twice in Netvisor never settles. Fixed in
+f28c7af (docs/reliability.md, known limits); a cell that does not settle says what is left (`unsettled`)."""
 FIGURES = os.environ.get("RELIABILITY_FIGURES")
 """A JSON file to collect each cell's figures in, for docs/reliability.md's table; unset, none are kept."""
 
@@ -218,7 +222,9 @@ async def test_every_invoice_once_under_the_fault(
             blocked_ledger = await asyncio.to_thread(service.ledger, blocked_ids)
         else:
             done = await eventually(lambda: settled(service, companies, received, keys), timeout_s=SETTLE_S)
-            assert done, f"{cell.name}: not settled while the fault was on"
+            if not done:
+                left = await unsettled(service, companies, received, keys)
+                pytest.fail(f"{cell.name}: not settled while the fault was on: {left}")
 
     if cell.first_company_refused:
         # While Netvisor refused the company, nothing of it was imported, quarantined or dropped: its
