@@ -65,6 +65,9 @@ class Demand(Protocol):
     held: int
     waiting: int
 
+    def wake(self) -> None:
+        """Look at the places again now: the share has grown."""
+
 
 class Places(Protocol):
     """Where a process's places come from: the fleet's budget shared out (workers/maventa_budget.py)."""
@@ -137,6 +140,9 @@ class RequestPace:
 
     def _give_back(self) -> None:
         self.held -= 1
+        self._released.set()
+
+    def wake(self) -> None:
         self._released.set()
 
     async def _take_turn(self) -> None:

@@ -68,7 +68,10 @@ class FleetPlaces:
                 lease = await loop.run_in_executor(
                     self._thread, renew_lease, self._sessions, self.holder, self._places, held, waiting
                 )
+                grown = lease.allowed > (self._allowed if loop.time() < self._valid_until else 0)
                 self._allowed, self._valid_until = lease.allowed, started + maventa_budget.LEASE_S
+                if grown:
+                    demand.wake()  # the request waiting for a place need not wait for its next look
                 if loop.time() - started > maventa_budget.LEASE_S / 2:
                     log.warning("renewing the Maventa budget's lease took %.2f s", loop.time() - started)
             except Exception:

@@ -100,6 +100,9 @@ class _Demand:
     held: int = 0
     waiting: int = 0
 
+    def wake(self) -> None:
+        return None
+
 
 async def _allowed_once_renewed(places: FleetPlaces, demand: _Demand) -> int:
     places.allowed(demand)
