@@ -101,7 +101,7 @@ class Settings(BaseSettings):
         500, description="At most this many queued invoices per sweep round"
     )
     inbound_heartbeat_timeout_s: float = Field(
-        10.0, description="An import whose worker was lost mid-batch is retried after this long"
+        5.0, description="An import whose worker was lost mid-batch is retried after this long"
     )
     inbound_import_attempts: int = Field(
         5, description="Attempts of one import activity before its invoices wait for a later round"

@@ -1,5 +1,5 @@
 """The worker heartbeats for its running activities, so one lost with its worker is noticed within the
-heartbeat timeout (10 s, workflows/activity_timeouts.py) instead of its whole start-to-close.
+heartbeat timeout (5 s, workflows/activity_timeouts.py) instead of its whole start-to-close.
 
 A beat goes every third of the timeout and only once an activity has run that long: a quick activity sends
 none. It says the worker and its event loop are alive, which is what losing a worker takes away; an activity

@@ -11,6 +11,13 @@ from settings import Settings
 from workers.dependencies import Dependencies
 from workers.keep_alive import KeepAliveInterceptor
 from workers.registry import MAVENTA_ACTIVITIES, WORKFLOWS, activities_for
+from workflows.activity_timeouts import HEARTBEAT
+
+STICKY_TIMEOUT = HEARTBEAT
+"""A workflow task waits this long on the queue of the worker that has the workflow cached before any worker
+may take it (the SDK's default is 10 s). A SIGKILLed worker's queue is never polled again, so its workflows'
+next tasks waited that long after their lost activities had already been noticed and retried; a live worker
+only busy past it costs a replay of the history on another worker, not an action."""
 
 
 def build_worker(client: Client, settings: Settings, dependencies: Dependencies) -> Worker:
@@ -28,6 +35,7 @@ def build_worker(client: Client, settings: Settings, dependencies: Dependencies)
         max_concurrent_workflow_tasks=settings.worker_max_concurrent_workflow_tasks,
         max_concurrent_activities=settings.worker_max_concurrent_activities,
         graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_s),
+        sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
     )
 
 

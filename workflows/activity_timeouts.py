@@ -2,8 +2,8 @@
 
 A start-to-close near the activity's real worst case: its calls at their client timeouts (Maventa 30 s a
 request, a token fetched first, `MAVENTA_TIMEOUT_S`; Netvisor 120 s, `NETVISOR_TIMEOUT_S`,
-docs/facts/netvisor.md §1) plus the store's work around them. A heartbeat timeout of 10 s on every activity
-that calls a service, so a worker lost mid-activity is noticed within about 10 s and the attempt retried on
+docs/facts/netvisor.md §1) plus the store's work around them. A heartbeat timeout of 5 s on every activity
+that calls a service, so a worker lost mid-activity is noticed within about 5 s and the attempt retried on
 another, however long the activity may legitimately run: the worker beats for it in the background
 (workers/keep_alive.py), except where the activity beats itself to carry its progress. Activities that only
 touch the store are bounded by a short start-to-close instead.
@@ -15,8 +15,10 @@ from typing import Any
 
 from temporalio.common import RetryPolicy
 
-HEARTBEAT = timedelta(seconds=10)
-"""A lost worker is noticed this soon; beats go every third of it (workers/keep_alive.py)."""
+HEARTBEAT = timedelta(seconds=5)
+"""A lost worker is noticed this soon; beats go every third of it (workers/keep_alive.py), and the SDK passes
+one on every 0.8 of it, so a worker's event loop may stall for about half of it before a beat is missed. It
+was 10 s until 2026-12-08, most of the 15.7 s a lost worker then took to recover (docs/reliability.md)."""
 MAVENTA_CALL = timedelta(seconds=30)
 NETVISOR_CALL = timedelta(seconds=120)
 STORE_WORK = timedelta(seconds=15)

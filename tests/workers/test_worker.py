@@ -17,9 +17,12 @@ from settings import Settings
 from tests.workers.greet_company import GreetCompany
 from workers import worker as worker_module
 from workers.client import connect_temporal
+from workers.dependencies import open_dependencies
 from workers.main import run_worker
 from workers.metrics import WorkerMetrics
 from workers.registry import WORKFLOWS
+from workers.worker import build_worker
+from workflows.activity_timeouts import HEARTBEAT
 
 
 async def _until_polling(plain: Client, task_queue: str, running: asyncio.Task[None]) -> None:
@@ -66,3 +69,15 @@ async def test_worker_runs_a_workflow_with_encrypted_payloads_and_stops_on_reque
 
     stop.set()
     await asyncio.wait_for(running, timeout=15)
+
+
+async def test_a_lost_workers_workflows_wait_for_it_no_longer_than_its_activities(
+    temporal_client: Client, tmp_path: Path
+) -> None:
+    """A workflow's next task waits on the queue of the worker that has it cached (which a SIGKILLed worker
+    never polls again) no longer than the lost worker's activities wait for their heartbeat: its workflows go
+    on as soon as its work is retried elsewhere, not 10 s later (the SDK's default)."""
+    settings = Settings(data_dir=tmp_path, temporal_task_queue=f"worker-test-{uuid.uuid4()}")
+    async with open_dependencies(settings) as dependencies:
+        worker = build_worker(temporal_client, settings, dependencies)
+    assert worker.config()["sticky_queue_schedule_to_start_timeout"] == HEARTBEAT
