@@ -6,10 +6,11 @@ real store; the waiting invoice comes from a real dropped Netvisor answer, not a
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import pytest_asyncio
@@ -29,6 +30,7 @@ from tests.clock import wall_clock
 from tests.inbound.harness import Inbound, Receiver, inbound_stack
 from workflows.inbox_models import CompanyInvoices, ImportBatch, ImportOutcome
 
+T = TypeVar("T")
 RECHECK = timedelta(seconds=3)
 """Long enough for the second attempt to start before the uncertain invoice can be looked up, however busy."""
 
@@ -198,23 +200,9 @@ async def test_an_attempt_is_counted_once_its_request_holds_the_organisations_tu
     nothing) once the recheck had passed, and send it anew before this request had even gone."""
     company = await stack.company()
     [invoice] = await stack.arrive(company, "OPERATOR", number="TURN")
-    asked, given = asyncio.Event(), asyncio.Event()
-
-    @asynccontextmanager
-    async def turn_held_elsewhere(organisation_id: str) -> AsyncIterator[None]:
-        asked.set()
-        await given.wait()
-        yield
-
-    netvisor = NetvisorClient.from_settings(stack.settings, turns=turn_held_elsewhere)
-    try:
-        importing = asyncio.create_task(_import(stack, (company, [invoice]), netvisor=netvisor))
-        await asyncio.wait_for(asked.wait(), timeout=30)
-        while_waiting = await _ledger_row(stack, invoice)
-        given.set()
-        outcome = await importing
-    finally:
-        await netvisor.aclose()
+    outcome, while_waiting = await _import_with_the_turn_held(
+        stack, company, invoice, lambda: _ledger_row(stack, invoice)
+    )
     assert while_waiting is not None and while_waiting.attempts == 0, while_waiting
     assert outcome.imported == 1, outcome
     assert (await _numbers(stack, company)) == Counter({"TURN": 1})
@@ -235,24 +223,13 @@ async def test_a_resend_whose_id_goes_stale_while_it_waits_for_its_turn_sends_no
     assert [w.invoice_id for w in first.waiting] == [invoice], "Netvisor took it but its answer was lost"
     sent = await _ledger_row(stack, invoice)
     assert sent is not None and sent.transaction_since is not None
-    asked, given = asyncio.Event(), asyncio.Event()
-
-    @asynccontextmanager
-    async def turn_held_elsewhere(organisation_id: str) -> AsyncIterator[None]:
-        asked.set()
-        await given.wait()
-        yield
-
-    netvisor = NetvisorClient.from_settings(stack.settings, turns=turn_held_elsewhere)
-    try:
-        resending = asyncio.create_task(_import(stack, (company, [invoice]), netvisor=netvisor))
-        await asyncio.wait_for(asked.wait(), timeout=30)
-        stale_at = sent.transaction_since.replace(tzinfo=wall_clock().tzinfo) + RECHECK
-        await asyncio.sleep(max(0.0, (stale_at - wall_clock()).total_seconds()) + 0.1)
-        given.set()
-        second = await resending
-    finally:
-        await netvisor.aclose()
+    stale_at = sent.transaction_since.replace(tzinfo=wall_clock().tzinfo) + RECHECK
+    second, _ = await _import_with_the_turn_held(
+        stack,
+        company,
+        invoice,
+        lambda: asyncio.sleep(max(0.0, (stale_at - wall_clock()).total_seconds()) + 0.1),
+    )
 
     assert second.imported == 0 and [w.invoice_id for w in second.waiting] == [invoice], second
     assert (await _numbers(stack, company)) == Counter({"STALE": 1}), "the stale resend sent nothing new"
@@ -267,6 +244,30 @@ async def test_a_resend_whose_id_goes_stale_while_it_waits_for_its_turn_sends_no
     third = await _import(stack, (company, [invoice]))
     assert third.imported == 1 and third.waiting == [], third
     assert (await _numbers(stack, company)) == Counter({"STALE": 1})
+
+
+async def _import_with_the_turn_held(
+    stack: Inbound, company: Receiver, invoice: str, while_held: Callable[[], Awaitable[T]]
+) -> tuple[ImportOutcome, T]:
+    """One attempt whose Netvisor turn is held elsewhere until `while_held` (run once the attempt asks for
+    the turn) has finished; the attempt's outcome and what `while_held` gave."""
+    asked, given = asyncio.Event(), asyncio.Event()
+
+    @asynccontextmanager
+    async def turn_held_elsewhere(organisation_id: str) -> AsyncIterator[None]:
+        asked.set()
+        await given.wait()
+        yield
+
+    netvisor = NetvisorClient.from_settings(stack.settings, turns=turn_held_elsewhere)
+    try:
+        importing = asyncio.create_task(_import(stack, (company, [invoice]), netvisor=netvisor))
+        await asyncio.wait_for(asked.wait(), timeout=30)
+        held = await while_held()
+        given.set()
+        return await importing, held
+    finally:
+        await netvisor.aclose()
 
 
 async def _ledger_row(stack: Inbound, invoice_id: str) -> ReceivedInvoice | None:
