@@ -22,11 +22,11 @@ down (429) or a service failing several invoices in a row stops the rest of the 
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from temporalio import activity
 
@@ -339,7 +339,22 @@ class InboundImportActivities:
     async def _prepare(self, creds: MaventaCredentials, invoice: Invoice) -> PurchaseInvoiceImport | str:
         """The import ready to send, or why it cannot be made (the quarantine reason)."""
         try:
-            document, image, files = await self._downloads(creds, invoice)
+            with timed("maventa_download"):
+                document = await self._maventa.download_invoice(creds, invoice.id, DOCUMENT_FORMAT)
+            with timed("maventa_download"):
+                image = await self._maventa.download_invoice(creds, invoice.id, IMAGE_FORMAT)
+            files = []
+            for file in invoice.files:
+                if file.type in (None, ATTACHMENT):
+                    with timed("maventa_download"):
+                        content = await self._maventa.download_file(creds, invoice.id, file.id)
+                    files.append(
+                        ReceivedFile(
+                            filename=file.filename or f"{file.id}.pdf",
+                            mime_type=file.mimetype or "application/octet-stream",
+                            content=content,
+                        )
+                    )
         except MaventaUnavailable as error:
             raise _maventa_deferred(error) from None
         except MaventaUnauthorized as error:
@@ -352,40 +367,6 @@ class InboundImportActivities:
         except UnparsableInvoice as error:
             return f"The document cannot be read as an invoice: {error.reason}"
         return purchase_invoice(invoice, received, image, files)
-
-    async def _downloads(
-        self, creds: MaventaCredentials, invoice: Invoice
-    ) -> tuple[bytes, bytes, list[ReceivedFile]]:
-        """The document, its image and its attachments, asked for side by side: none needs another's answer,
-        and one after another they were the longest part of a company's import (bench/README.md). Every one
-        is waited for, and a failure is raised in that order (the document's first), as one after another."""
-        attachments = [file for file in invoice.files if file.type in (None, ATTACHMENT)]
-
-        async def download(request: Coroutine[Any, Any, bytes]) -> bytes:
-            with timed("maventa_download"):
-                return await request
-
-        answers = await asyncio.gather(
-            download(self._maventa.download_invoice(creds, invoice.id, DOCUMENT_FORMAT)),
-            download(self._maventa.download_invoice(creds, invoice.id, IMAGE_FORMAT)),
-            *(download(self._maventa.download_file(creds, invoice.id, file.id)) for file in attachments),
-            return_exceptions=True,
-        )
-        contents: list[bytes] = []
-        for answer in answers:
-            if isinstance(answer, BaseException):
-                raise answer
-            contents.append(answer)
-        document, image, *attached = contents
-        files = [
-            ReceivedFile(
-                filename=file.filename or f"{file.id}.pdf",
-                mime_type=file.mimetype or "application/octet-stream",
-                content=content,
-            )
-            for file, content in zip(attachments, attached, strict=True)
-        ]
-        return document, image, files
 
     async def _earlier_attempt_in_netvisor(
         self, company: ReceivingCompany, invoice_id: str, invoice: PurchaseInvoiceImport

@@ -46,7 +46,6 @@ async def _import(
     *companies: tuple[Receiver, list[str]],
     maventa_paths: list[str] | None = None,
     netvisor: NetvisorClient | None = None,
-    maventa_transport: httpx.AsyncBaseTransport | None = None,
 ) -> ImportOutcome:
     """One attempt; `maventa_paths` collects the path of every Maventa request it makes."""
 
@@ -54,7 +53,7 @@ async def _import(
         if maventa_paths is not None:
             maventa_paths.append(request.url.path)
 
-    async with httpx.AsyncClient(event_hooks={"request": [record]}, transport=maventa_transport) as http:
+    async with httpx.AsyncClient(event_hooks={"request": [record]}) as http:
         maventa = MaventaClient(
             stack.settings.maventa_base_url, stack.settings.maventa_vendor_api_key, http=http, timeout_s=10
         )
@@ -368,43 +367,3 @@ async def test_every_step_of_an_invoices_import_is_timed(stack: Inbound) -> None
     assert grown["company_place"] == 1
     assert grown["ledger_read"] == 4, "the company's rows once, then each invoice's at its turn"
     assert grown["store_thread"] == 4 + 3 * 3, "every store call: the reads, begin, count, imported"
-
-
-class _DownloadsInFlight(httpx.AsyncBaseTransport):
-    """The most downloads (a GET with a return format, or of a file) of one invoice in flight at once."""
-
-    def __init__(self) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
-        self._now: Counter[str] = Counter()
-        self.most: Counter[str] = Counter()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        parts = request.url.path.split("/")
-        download = request.method == "GET" and (
-            "return_format" in request.url.params or (len(parts) > 4 and parts[4] == "files")
-        )
-        if not download or len(parts) < 4:
-            return await self._inner.handle_async_request(request)
-        invoice_id = parts[3]
-        self._now[invoice_id] += 1
-        self.most[invoice_id] = max(self.most[invoice_id], self._now[invoice_id])
-        try:
-            return await self._inner.handle_async_request(request)
-        finally:
-            self._now[invoice_id] -= 1
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-async def test_an_invoices_document_and_image_are_asked_for_side_by_side(stack: Inbound) -> None:
-    """Neither download needs the other's answer: one after another they made a company's reads the longest
-    part of its import (bench/README.md)."""
-    company = await stack.company()
-    invoices = await stack.arrive(company, "OPERATOR", count=3, number="SIDE")
-    downloads = _DownloadsInFlight()
-
-    outcome = await _import(stack, (company, invoices), maventa_transport=downloads)
-
-    assert outcome.imported == 3, outcome
-    assert all(downloads.most[i] >= 2 for i in invoices), downloads.most
