@@ -115,7 +115,7 @@ class RequestPace:
         self.held = 0
         self.waiting = 0
         self._released = asyncio.Event()
-        self._next = float("-inf")
+        self._last = float("-inf")
         self._turns = asyncio.Lock()
         self._held_until = float("-inf")
         self._slowed_at = float("-inf")
@@ -175,7 +175,11 @@ class RequestPace:
 
     async def _wait_for_the_clock(self) -> None:
         loop = asyncio.get_running_loop()
-        turn = max(loop.time(), self._next)
+        # The spacing at the share the process has now that it holds a place, not at the last turn's: a share
+        # that was none for a moment (its lease just expiring before a late renewal) would space it a second.
+        turn = loop.time()
+        if self._last > float("-inf"):
+            turn = max(turn, self._last + self.interval_at(self._last))
         while True:
             # Looked at again after each sleep: a 429 answered meanwhile holds this turn too.
             turn = max(turn, self._held_until)
@@ -183,7 +187,7 @@ class RequestPace:
             if delay <= 0:
                 break
             await asyncio.sleep(delay)
-        self._next = turn + self.interval_at(turn)
+        self._last = turn
 
     def interval_at(self, moment: float) -> float:
         """The spacing of turns at `moment` (the loop's clock): longer for RECOVERY_S after a 429."""
