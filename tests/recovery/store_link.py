@@ -33,16 +33,23 @@ class Forwarder:
             return
         link = (client_writer, server_writer)
         self._links.add(link)
+        pipes = [
+            asyncio.create_task(_pipe(client_reader, server_writer)),
+            asyncio.create_task(_pipe(server_reader, client_writer)),
+        ]
         try:
-            await asyncio.gather(
-                _pipe(client_reader, server_writer),
-                _pipe(server_reader, client_writer),
-                return_exceptions=True,
-            )
+            # One side gone (closed or reset: a SIGKILLed client) ends the link for both. Waiting for both
+            # pipes kept PostgreSQL's side of a killed client's connection open, so a transaction it had begun
+            # held its row locks for good: a recovery run's API, killed between its insert and its commit,
+            # left every later submission of that invoice waiting on the lock.
+            await asyncio.wait(pipes, return_when=asyncio.FIRST_COMPLETED)
         finally:
             self._links.discard(link)
             for writer in link:
                 writer.transport.abort()
+            for pipe in pipes:
+                pipe.cancel()
+            await asyncio.gather(*pipes, return_exceptions=True)
 
     def cut(self) -> None:
         self.up = False
@@ -55,11 +62,10 @@ class Forwarder:
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while data := await reader.read(CHUNK):
-        writer.write(data)
-        await writer.drain()
     with suppress(OSError):
-        writer.write_eof()
+        while data := await reader.read(CHUNK):
+            writer.write(data)
+            await writer.drain()
 
 
 async def _main(port: int, target_host: str, target_port: int) -> None:
