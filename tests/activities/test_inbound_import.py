@@ -68,6 +68,20 @@ async def _import(
         return await ActivityEnvironment().run(activities.import_received, batch)
 
 
+async def _imported_with_its_answer_dropped(
+    stack: Inbound, number: str
+) -> tuple[Receiver, str, ImportOutcome]:
+    """A company's one invoice, imported once with Netvisor's answer dropped: Netvisor took it, and the
+    attempt's outcome leaves it waiting. The company, the invoice and that outcome."""
+    company = await stack.company()
+    [invoice] = await stack.arrive(company, "OPERATOR", number=number)
+    await stack.netvisor_faults(drop_response_rate=1.0)
+    first = await _import(stack, (company, [invoice]))
+    await stack.netvisor_faults()
+    assert [w.invoice_id for w in first.waiting] == [invoice], "Netvisor took it but its answer was lost"
+    return company, invoice, first
+
+
 async def _numbers(stack: Inbound, company: Receiver) -> Counter[str]:
     """Invoices in Netvisor by the number's prefix (the sandbox numbers a burst PREFIX-1, PREFIX-2, ...)."""
     return Counter(row["invoice_number"].split("-")[0] for row in await stack.in_netvisor(company))
@@ -77,12 +91,7 @@ async def test_one_uncertain_invoice_waits_alone_and_reaches_netvisor_once(stack
     """1 uncertain + 9 fine: the 9 are in Netvisor after one attempt; the uncertain one is sent again as the
     same request, which Netvisor refuses as used (it took the first), so it waits until Netvisor can show it;
     a look-up that fails costs no new wait, and the next finds it instead of sending it again."""
-    company = await stack.company()
-    [uncertain] = await stack.arrive(company, "OPERATOR", number="UNCERTAIN")
-    await stack.netvisor_faults(drop_response_rate=1.0)
-    first = await _import(stack, (company, [uncertain]))
-    await stack.netvisor_faults()
-    assert [w.invoice_id for w in first.waiting] == [uncertain], "Netvisor took it but its answer was lost"
+    company, uncertain, first = await _imported_with_its_answer_dropped(stack, "UNCERTAIN")
     assert first.waiting[0].retry_at <= wall_clock(), "the same request can go again at once"
     sent_with = stack.ledger(uncertain).transaction_id  # type: ignore[union-attr]
 
@@ -214,12 +223,7 @@ async def test_a_resend_whose_id_goes_stale_while_it_waits_for_its_turn_sends_no
     only after that request's id went stale, must not send a new request in its place: the first may have been
     imported, which only Netvisor's list can tell (a recovery run under Netvisor's faults imported one invoice
     twice so). It waits, and the next attempt looks the invoice up and finds it."""
-    company = await stack.company()
-    [invoice] = await stack.arrive(company, "OPERATOR", number="STALE")
-    await stack.netvisor_faults(drop_response_rate=1.0)
-    first = await _import(stack, (company, [invoice]))
-    await stack.netvisor_faults()
-    assert [w.invoice_id for w in first.waiting] == [invoice], "Netvisor took it but its answer was lost"
+    company, invoice, _ = await _imported_with_its_answer_dropped(stack, "STALE")
     sent = await _ledger_row(stack, invoice)
     assert sent is not None and sent.transaction_since is not None
     stale_at = sent.transaction_since.replace(tzinfo=wall_clock().tzinfo) + RECHECK
