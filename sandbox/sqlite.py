@@ -9,6 +9,12 @@ The pool never makes a caller wait: a sandbox's routes check connections out on 
 that waits for one to come back blocks the loop, and with it every request that would give one back. With
 SQLAlchemy's default pool (5 + 10) two workers' requests wedged the Maventa sandbox for good (bench/README.md,
 "Two workers"). Connections beyond `KEPT_CONNECTIONS` are opened when needed and closed when returned.
+
+A file is kept in WAL mode with `synchronous=NORMAL`: a commit appends to the log without waiting for the
+disk, and the log is synced at checkpoints. The routes commit on the event loop, so with SQLite's defaults
+(a rollback journal, every commit synced twice) each commit stopped every other request for its fsyncs: the
+Maventa sandbox's HANDLED commits were the largest single item of its profile (bench/README.md). A commit
+still survives the sandbox's process being killed; only the machine losing power may take the last ones.
 """
 
 import shutil
@@ -29,7 +35,16 @@ KEPT_CONNECTIONS = 5
 def sandbox_engine(url: str) -> Engine:
     """An engine on `url`; an in-memory URL gets a fresh temporary file that only this engine uses."""
     if url not in IN_MEMORY_URLS:
-        return _engine(url)
+        engine = _engine(url)
+
+        @event.listens_for(engine, "connect")
+        def _unsynced_commits(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
     folder = Path(tempfile.mkdtemp(prefix="sandbox-"))
     engine = _engine(f"sqlite:///{folder / 'state.db'}")
 

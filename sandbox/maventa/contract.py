@@ -23,7 +23,7 @@ from sandbox.maventa.errors import (
     MaventaApiError,
     error_response,
 )
-from sandbox.maventa.tokens import bearer_token
+from sandbox.maventa.tokens import bearer_token, remember_checked
 
 CONTROL_PREFIX = "/_sandbox"
 
@@ -46,6 +46,7 @@ def _check_token(context: SandboxContext, request: Request, method: str, path: s
     assert operation is not None
     with Session(context.engine) as session:
         token = bearer_token(request, session)
+    remember_checked(request, token)
     missing = contract.missing_scopes(operation, token.scope)
     if missing:
         raise MaventaApiError(

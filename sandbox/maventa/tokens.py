@@ -132,8 +132,18 @@ def bearer_token(request: Request, session: Session) -> Token:
     return token
 
 
+def remember_checked(request: Request, token: Token) -> None:
+    """The contract check's valid token, kept for the route, which would otherwise read it again."""
+    request.state.checked_token = token
+
+
+def _checked_or_bearer(request: Request, session: Session) -> Token:
+    token: Token | None = getattr(request.state, "checked_token", None)
+    return token if token is not None else bearer_token(request, session)
+
+
 async def principal(request: Request, session: SessionDep) -> Principal:
-    token = bearer_token(request, session)
+    token = _checked_or_bearer(request, session)
     company = session.get(Company, token.company_id)
     user = session.get(User, token.user_id)
     if company is None or user is None:

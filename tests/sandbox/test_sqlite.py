@@ -50,6 +50,16 @@ def test_an_engine_hands_out_more_connections_than_it_keeps_without_waiting(tmp_
         engine.dispose()
 
 
+def test_a_file_commits_to_a_log_without_waiting_for_the_disk(tmp_path: Path) -> None:
+    """The routes commit on the event loop: a commit that waits for fsync holds up every other request."""
+    engine = sandbox_engine(f"sqlite:///{tmp_path / 'state.db'}")
+    with engine.connect() as connection:
+        journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar_one()
+        synchronous = connection.exec_driver_sql("PRAGMA synchronous").scalar_one()
+    engine.dispose()
+    assert (journal, synchronous) == ("wal", 1)  # 1 = NORMAL: the log is synced at checkpoints only
+
+
 def test_every_in_memory_engine_has_its_own_data_and_its_file_goes_with_it() -> None:
     first, second = sandbox_engine("sqlite:///:memory:"), sandbox_engine("sqlite://")
     with first.begin() as connection:

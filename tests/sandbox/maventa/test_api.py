@@ -4,11 +4,21 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
 from lxml import etree
+from sqlalchemy import event
 
+from sandbox.maventa import create_app
 from sandbox.maventa.finvoice import Buyer, generate_invoice
 from tests.clock import wall_clock
-from tests.sandbox.maventa.serving import VENDOR_KEY, MaventaSandbox, business_id, running_sandbox
+from tests.sandbox.maventa.serving import (
+    VENDOR_KEY,
+    MaventaSandbox,
+    business_id,
+    running_sandbox,
+    sandbox_config,
+    serve,
+)
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -244,3 +254,25 @@ async def test_state_survives_a_restart(tmp_path: Path) -> None:
         await first.control("POST", "/accounts", json={"business_id": bid, "name": "Pysyvä Oy"})
     async with running_sandbox(database_url=url) as again:
         assert (await again.control("GET", f"/companies/{bid}"))["name"] == "Pysyvä Oy"
+
+
+async def test_a_call_reads_its_token_once() -> None:
+    """The contract check's token serves the route too: each read of it is a query on the one event loop."""
+    app = create_app(sandbox_config())
+    token_reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM token" in statement:
+            token_reads.append(statement)
+
+    event.listen(app.state.sandbox.engine, "before_cursor_execute", count)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+        sandbox = MaventaSandbox(url=url, http=http)
+        _, creds = await sandbox.account()
+        headers = _bearer(await sandbox.token(creds))
+        token_reads.clear()
+        listed = await http.get("/v1/invoices", params={"direction": "RECEIVED"}, headers=headers)
+        expired_or_unknown = await http.get("/v1/invoices", headers=_bearer("made-up"))
+    assert listed.status_code == 200
+    assert expired_or_unknown.status_code == 401
+    assert len(token_reads) == 2  # one for each call, the refused one's included
