@@ -2,9 +2,9 @@
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from sqlmodel import Session
 
 from sandbox.maventa import companies, controls, invoices, notifications, partner, profiles, tokens
@@ -12,9 +12,10 @@ from sandbox.maventa.accounts import seed_partner
 from sandbox.maventa.clock import run_clock
 from sandbox.maventa.config import MaventaSandboxConfig
 from sandbox.maventa.context import SandboxContext
-from sandbox.maventa.contract import enforce
+from sandbox.maventa.contract import ContractCheck
 from sandbox.maventa.database import create_database
 from sandbox.maventa.errors import install_error_handlers
+from sandbox.maventa.faults import FaultInjection
 from sandbox.maventa.webhooks import WebhookSender
 
 
@@ -40,14 +41,9 @@ def create_app(config: MaventaSandboxConfig) -> FastAPI:
     app.state.sandbox = context
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def contract(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        return await enforce(context, request, call_next)
-
-    # Registered last, so it runs first: an injected fault answers before anything is checked.
-    @app.middleware("http")
-    async def faults(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        return await context.faults.intercept(request, call_next)
+    app.add_middleware(ContractCheck, context=context)
+    # Added last, so it runs first: an injected fault answers before anything is checked.
+    app.add_middleware(FaultInjection, faults=context.faults)
 
     for module in (tokens, companies, profiles, invoices, partner, notifications, controls):
         app.include_router(module.router)

@@ -9,10 +9,10 @@ import math
 import random
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 
-from fastapi import Request, Response
+from fastapi import Response
 from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.maventa.errors import INTERNAL_ERROR, TOO_MANY_REQUESTS, error_response
 
@@ -59,11 +59,10 @@ class FaultInjector:
         self._recent.append(now)
         return None
 
-    async def intercept(
-        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if not self._applies_to(request.url.path):
-            return await call_next(request)
+    async def refusal(self, path: str) -> Response | None:
+        """The injected answer for a request to `path` (after any injected latency), or None to answer it."""
+        if not self._applies_to(path):
+            return None
         retry_after = self._retry_after_s()
         if retry_after is not None:
             return error_response(
@@ -75,4 +74,20 @@ class FaultInjector:
             return error_response(
                 self.settings.status, INTERNAL_ERROR, "Service unavailable, please try again later"
             )
-        return await call_next(request)
+        return None
+
+
+class FaultInjection:
+    """The injector as plain ASGI middleware, for the reason the contract check is one
+    (sandbox/maventa/contract.py)."""
+
+    def __init__(self, app: ASGIApp, faults: FaultInjector) -> None:
+        self._app = app
+        self._faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = await self._faults.refusal(scope["path"]) if scope["type"] == "http" else None
+        if refusal is None:
+            await self._app(scope, receive, send)
+        else:
+            await refusal(scope, receive, send)

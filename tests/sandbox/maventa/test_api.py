@@ -9,6 +9,8 @@ from lxml import etree
 from sqlalchemy import event
 
 from sandbox.maventa import create_app
+from sandbox.maventa.contract import ContractCheck
+from sandbox.maventa.faults import FaultInjection
 from sandbox.maventa.finvoice import Buyer, generate_invoice
 from tests.clock import wall_clock
 from tests.sandbox.maventa.serving import (
@@ -276,3 +278,10 @@ async def test_a_call_reads_its_token_once() -> None:
     assert listed.status_code == 200
     assert expired_or_unknown.status_code == 401
     assert len(token_reads) == 2  # one for each call, the refused one's included
+
+
+def test_the_checks_run_on_the_requests_own_task() -> None:
+    """Not Starlette's BaseHTTPMiddleware, which moves every route to a task of its own with streams between
+    (sandbox/maventa/contract.py)."""
+    app = create_app(sandbox_config())
+    assert [m.cls for m in app.user_middleware] == [FaultInjection, ContractCheck]
