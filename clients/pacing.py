@@ -76,6 +76,11 @@ class Places(Protocol):
         """Places the process may hold now; `demand` is the pace's, read again at each renewal."""
         ...
 
+    def share(self) -> int:
+        """Places the process would be given if it wanted them all: its turns are spaced at that share of the
+        rate, not at `allowed`, which only follows how many requests it had a moment ago."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
@@ -91,6 +96,9 @@ class OwnPlaces:
         self._places = budget_places(per_second)
 
     def allowed(self, demand: Demand) -> int:
+        return self._places
+
+    def share(self) -> int:
         return self._places
 
     async def aclose(self) -> None:
@@ -122,10 +130,10 @@ class RequestPace:
 
     @property
     def interval(self) -> float:
-        """The spacing of turns: the budget's, stretched by the share of its places this process may hold."""
+        """The spacing of turns: the budget's, stretched by this process's share of the fleet's places."""
         if self.places is None or not self.per_second:
             return 0.0
-        share = max(1, self.places.allowed(self)) / budget_places(self.per_second)
+        share = max(1, self.places.share()) / budget_places(self.per_second)
         return 1.0 / (self.per_second * share)
 
     @asynccontextmanager

@@ -40,6 +40,10 @@ class Lease:
     """Places the process may hold now: its fair share, no more than the others leave free."""
     recorded: int
     """Places its lease row keeps from the others: `allowed`, or more while it still holds more."""
+    share: int
+    """Places it would be given if it wanted them all: its share of the fleet's rate, which spaces its turns.
+    Not `allowed`, which follows what it wanted at this renewal: a lone process that held 12 places a moment
+    ago would otherwise space its turns at 12 a second until enough requests queued to ask for more."""
 
 
 def fair_shares(wanted: dict[str, int], places: int) -> dict[str, int]:
@@ -79,7 +83,8 @@ def renew_lease(sessions: Sessions, holder: str, places: int, held: int, waiting
         session.execute(delete(MaventaBudgetLease).where(col(MaventaBudgetLease.expires_at) <= now))
         others = session.exec(select(MaventaBudgetLease).where(MaventaBudgetLease.holder != holder)).all()
         wanted = min(places, held + waiting)
-        shares = fair_shares({other.holder: other.wanted for other in others} | {holder: wanted}, places)
+        theirs = {other.holder: other.wanted for other in others}
+        shares = fair_shares(theirs | {holder: wanted}, places)
         free = places - sum(other.places for other in others)
         allowed = max(0, min(shares[holder], free))
         recorded = max(allowed, held)
@@ -88,7 +93,8 @@ def renew_lease(sessions: Sessions, holder: str, places: int, held: int, waiting
             mine = MaventaBudgetLease(holder=holder, places=0, wanted=0, expires_at=0.0)
         mine.places, mine.wanted, mine.expires_at = recorded, wanted, now + LEASE_S
         session.add(mine)
-    return Lease(allowed=allowed, recorded=recorded)
+    share = fair_shares(theirs | {holder: places}, places)[holder]
+    return Lease(allowed=allowed, recorded=recorded, share=share)
 
 
 def give_back(sessions: Sessions, holder: str) -> None:

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 RENEW_S = 0.25
 """How often a busy process renews its lease: how soon a share follows another process's need."""
+SOONEST_RENEWAL_S = 0.05
+"""A process whose requests have outgrown the places it asked for renews at once, but at most this often."""
 
 
 class FleetPlaces:
@@ -37,6 +39,7 @@ class FleetPlaces:
         self._places = budget_places(per_second)
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._allowed = 0
+        self._share = 0
         self._valid_until = float("-inf")
         self._renewing: asyncio.Task[None] | None = None
         self._asked = asyncio.Event()
@@ -52,7 +55,14 @@ class FleetPlaces:
                 self._renewing = loop.create_task(self._keep_renewing(demand))
         elif not valid:
             self._asked.set()  # no lease to count on: ask at once rather than at the next period
+        elif demand.waiting and demand.held >= self._allowed and self._allowed < self._share:
+            # It asked for fewer than it would be given, and now has more requests than that: ask again now
+            # rather than hold them, and every turn after them, until the next period.
+            self._asked.set()
         return self._allowed if valid else 0
+
+    def share(self) -> int:
+        return self._share
 
     async def _keep_renewing(self, demand: Demand) -> None:
         """Renew every RENEW_S while the process holds or wants places; give the lease back after."""
@@ -70,6 +80,7 @@ class FleetPlaces:
                 )
                 grown = lease.allowed > (self._allowed if loop.time() < self._valid_until else 0)
                 self._allowed, self._valid_until = lease.allowed, started + maventa_budget.LEASE_S
+                self._share = lease.share
                 if grown:
                     demand.wake()  # the request waiting for a place need not wait for its next look
                 if loop.time() - started > maventa_budget.LEASE_S / 2:
@@ -80,6 +91,7 @@ class FleetPlaces:
             self._asked.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._asked.wait(), max(0.0, started + RENEW_S - loop.time()))
+            await asyncio.sleep(max(0.0, started + SOONEST_RENEWAL_S - loop.time()))
 
     def abandon(self) -> None:
         """Stop as a killed process would: no renewal, no lease given back (it expires by itself)."""

@@ -211,6 +211,25 @@ def test_retry_after_is_read_as_seconds_or_an_http_date() -> None:
     assert retry_after_s(None) is None
 
 
+class _FewPlacesOfAWholeShare:
+    """A lone process's lease just after a quiet spell: it asked for 5 places, and would be given all 20."""
+
+    def allowed(self, demand: pacing.Demand) -> int:
+        return 5
+
+    def share(self) -> int:
+        return int(PER_SECOND)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def test_turns_are_spaced_at_the_processs_share_not_at_the_places_it_asked_for() -> None:
+    pace = RequestPace(PER_SECOND, _FewPlacesOfAWholeShare())
+
+    assert pace.interval == pytest.approx(1 / PER_SECOND)
+
+
 def test_a_pace_needs_a_positive_rate() -> None:
     with pytest.raises(ValueError, match="positive rate"):
         RequestPace(0)

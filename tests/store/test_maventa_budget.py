@@ -38,6 +38,15 @@ def test_a_second_process_gets_only_what_the_first_gives_up(sessions: Sessions) 
     assert renew_lease(sessions, "b", PLACES, held=0, waiting=50).allowed == 10
 
 
+def test_the_share_that_spaces_turns_is_what_the_process_would_be_given_not_what_it_asked_for(
+    sessions: Sessions,
+) -> None:
+    few = renew_lease(sessions, "worker", PLACES, held=3, waiting=0)
+    assert (few.allowed, few.share) == (3, PLACES), "alone, it would be given them all"
+    renew_lease(sessions, "other", PLACES, held=0, waiting=50)
+    assert renew_lease(sessions, "worker", PLACES, held=3, waiting=0).share == PLACES // 2
+
+
 def test_a_dead_processs_lease_expires(sessions: Sessions, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(maventa_budget, "LEASE_S", 0.3)
     renew_lease(sessions, "dead", PLACES, held=0, waiting=50)

@@ -19,6 +19,7 @@ from store import maventa_budget
 from store.schema import migrate
 from store.scratch import scratch_schema
 from tests.store.conftest import POSTGRES_URL
+from workers import maventa_budget as fleet_budget
 from workers.maventa_budget import FleetPlaces
 
 BUDGET = 10.0
@@ -128,3 +129,23 @@ async def test_a_dead_processs_places_come_back_when_its_lease_expires(
         assert alive.allowed(wanting_all) == int(BUDGET)
     finally:
         await alive.aclose()
+
+
+async def test_requests_that_outgrow_the_lease_ask_for_more_at_once_not_at_the_next_period(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fleet_budget, "RENEW_S", 60.0)
+    monkeypatch.setattr(maventa_budget, "LEASE_S", 120.0)  # nor when the lease runs out
+    demand = _Demand(waiting=1)
+    places = FleetPlaces(store_url, BUDGET)
+    try:
+        assert await _allowed_once_renewed(places, demand) == 1
+        demand.held, demand.waiting = 1, 4
+        for _ in range(200):  # up to 10 s on a busy machine, against the period's 60 s
+            if places.allowed(demand) == 5:
+                break
+            await asyncio.sleep(0.05)
+        assert places.allowed(demand) == 5
+        assert places.share() == int(BUDGET)
+    finally:
+        await places.aclose()
