@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         "the queue start as many activities a second as the budget has requests (each makes at least one) "
         "and the workers' pace spaces the rest (docs/operating.md)",
     )
+    maventa_task_queue_partitions: int = Field(
+        4,
+        ge=1,
+        description="Read partitions of the Maventa task queue at the Temporal server (its "
+        "matching.numTaskqueueReadPartitions, 4 unless configured): the server gives each partition an equal "
+        "part of the queue's activity rate, so the rate is set this many times higher (docs/operating.md)",
+    )
     netvisor_base_url: str = "http://127.0.0.1:8702"
     netvisor_sender: str = "maventa-connection"
     netvisor_partner_id: str = "sandbox-partner"
@@ -203,10 +210,16 @@ class Settings(BaseSettings):
 
     @property
     def maventa_activities_per_second(self) -> float | None:
-        """The server-side activity rate of the Maventa task queue that keeps requests within the budget."""
+        """The server-side activity rate of the Maventa task queue: the budget's activities a second from each
+        of its partitions. The server splits the rate evenly among the partitions, and a burst's activities
+        are not spread evenly over them: at the budget itself, a partition whose backlog ran dry left its part
+        unused while the others, still full, dispatched only theirs (7 activities a second at the end of a
+        1,000-company burst with 150 waiting). The places (clients/pacing.py) keep Maventa's count within the
+        budget; this rate only keeps the fleet from taking on far more activities than it can send."""
         if self.maventa_requests_per_second <= 0:
             return None
-        return self.maventa_requests_per_second / self.maventa_requests_per_activity
+        per_partition = self.maventa_requests_per_second / self.maventa_requests_per_activity
+        return per_partition * self.maventa_task_queue_partitions
 
 
 @lru_cache

@@ -18,10 +18,12 @@ NOT_CALLING_MAVENTA = {
 }
 
 
-def test_the_activity_rate_is_the_request_budget_over_the_requests_per_activity() -> None:
+def test_the_activity_rate_is_the_request_budget_over_the_requests_per_activity_from_each_partition() -> None:
     settings = Settings(maventa_requests_per_second=19.0, maventa_requests_per_activity=1.25)
+    one_partition = settings.model_copy(update={"maventa_task_queue_partitions": 1})
 
-    assert settings.maventa_activities_per_second == pytest.approx(15.2)
+    assert one_partition.maventa_activities_per_second == pytest.approx(15.2)
+    assert settings.maventa_activities_per_second == pytest.approx(15.2 * 4), "the server's default: 4"
     assert Settings().maventa_activities_per_second is None
 
 
