@@ -74,6 +74,9 @@ WORKFLOW_ID_PREFIX = "maventa-connection-"
 PEPPOL_RECEIVING = "peppol-registration-when-receiving-opens"
 """Runs that opened receiving before this patch registered VISMA and scanning only; newer ones also register
 the company on PEPPOL (and a release unregisters what they registered)."""
+FIRST_STEP_WITH_PUBLISH = "first-provisioning-step-beside-the-projection"
+"""Runs from before this patch recorded PROVISIONING in the projection, and only then, in a workflow task of
+its own, asked Maventa anything; newer ones do both in the first task."""
 
 
 def workflow_id(company_id: str) -> str:
@@ -291,8 +294,14 @@ class ConnectionWorkflow:
             self._move_to(ConnectionStatus.PROVISIONING)
         if self._state.provisioning_deadline is None:
             self._start_provisioning_clock()
-        await self._publish()
-        steps = asyncio.create_task(self._create_account())
+        if workflow.patched(FIRST_STEP_WITH_PUBLISH):
+            # The first Maventa step is scheduled in this workflow task beside the projection's write, not in
+            # the next one: in a founding burst that next task waited behind every other company's first one.
+            steps = asyncio.create_task(self._create_account())
+            await self._publish()
+        else:
+            await self._publish()
+            steps = asyncio.create_task(self._create_account())
         deadline = self._state.provisioning_deadline
         assert deadline is not None
         left = deadline - workflow.now()

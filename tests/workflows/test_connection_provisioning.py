@@ -100,6 +100,27 @@ async def test_the_same_report_twice_changes_nothing(connection_env: WorkflowEnv
     } & {event.event_type for event in events}
 
 
+async def test_the_first_maventa_step_is_asked_for_in_the_same_workflow_task_as_the_projection(
+    connection_env: WorkflowEnvironment,
+) -> None:
+    fakes = FakeServices()
+    async with connection_running(connection_env.client, fakes, company_report(sales=True)) as handle:
+        await view_when(handle, lambda v: v.state == "ACTIVE")
+        events = (await handle.fetch_history()).events
+
+    completed = [
+        n for n, e in enumerate(events) if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+    ]
+    first_task_asked = {
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in events[completed[0] + 1 : completed[1]]
+        if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+    }
+    assert first_task_asked == {"record_company", "look_up_business_id"}, (
+        "a founding burst's companies do not wait for a second workflow task before asking Maventa"
+    )
+
+
 async def test_a_taken_business_id_leads_to_existing_account_and_never_a_second_account(
     connection_env: WorkflowEnvironment,
 ) -> None:
