@@ -150,57 +150,6 @@ class Progress:
             task.cancel()
 
 
-async def _failure_of(handled: asyncio.Task[None]) -> Deferred | CompanyBlocked | None:
-    """How an owed HANDLED ended: None once sent, else why the invoice waits or the company stops."""
-    try:
-        await handled
-    except (Deferred, CompanyBlocked) as error:
-        return error
-    return None
-
-
-class _Tally:
-    """A company's outcome, invoice by invoice, and the run of failed calls that stops it."""
-
-    def __init__(self, company_uuid: str, progress: Progress) -> None:
-        self.outcome = ImportOutcome()
-        self.company_uuid = company_uuid
-        self.company_id: str | None = None
-        self._progress = progress
-        self._failed_in_a_row = 0
-
-    def settled(self, invoice_id: str, result: Result) -> None:
-        self._failed_in_a_row = 0
-        if result != "skipped":
-            setattr(self.outcome, result, getattr(self.outcome, result) + 1)
-        self._progress.finished(invoice_id)
-
-    def failed(self, failure: Deferred | CompanyBlocked, invoice_id: str, *, rest: list[str]) -> bool:
-        """The invoice waits (and `rest` with it when the company stops); True when the company stops."""
-        if isinstance(failure, CompanyBlocked):
-            log.error(
-                "received invoices of a company cannot be imported",
-                extra={"company_id": self.company_id, "reason": str(failure)},
-            )
-            return True
-        if failure.unavailable:
-            self._failed_in_a_row += 1
-        stop = failure.whole_company or self._failed_in_a_row >= UNAVAILABLE_IN_A_ROW
-        waiting = [invoice_id, *rest] if stop else [invoice_id]
-        self.outcome.waiting += _waiting(self.company_uuid, waiting, failure)
-        self.outcome.deferred += len(waiting)
-        log.info(
-            "received invoices wait",
-            extra={
-                "company_id": self.company_id,
-                "invoice_id": invoice_id,
-                "invoices": len(waiting),
-                "reason": failure.reason,
-            },
-        )
-        return stop
-
-
 class InboundImportActivities:
     def __init__(
         self,
@@ -242,15 +191,14 @@ class InboundImportActivities:
 
     async def _company(self, work: CompanyInvoices, progress: Progress) -> ImportOutcome:
         async with self._place(), Lookahead[_Fetched | None]() as ahead:
-            tally = _Tally(work.maventa_company_uuid, progress)
+            outcome = ImportOutcome()
             company = await company_by_maventa_uuid(self._sessions, work.maventa_company_uuid)
             if company is None:
                 log.warning(
                     "received invoices of an unknown company",
                     extra={"maventa_company_uuid": work.maventa_company_uuid},
                 )
-                return tally.outcome
-            tally.company_id = company.company_id
+                return outcome
             creds = await credentials(self._sessions, company)
             todo = [(i, True) for i in work.requested if i not in progress.done] + [
                 (i, False) for i in work.queued if i not in progress.done
@@ -260,64 +208,41 @@ class InboundImportActivities:
                 [i for i, requested in todo if self._reads_maventa(rows.get(i), requested=requested)],
                 lambda i: self._fetch(company, creds, i, requested=i in work.requested),
             )
-            await self._one_by_one(company, creds, todo, ahead, tally)
-            return tally.outcome
-
-    async def _one_by_one(
-        self,
-        company: ReceivingCompany,
-        creds: MaventaCredentials,
-        todo: list[tuple[str, bool]],
-        ahead: Lookahead[_Fetched | None],
-        tally: _Tally,
-    ) -> None:
-        """The company's invoices in order. An imported invoice's HANDLED goes beside the next invoice's turn
-        (the ledger holds it as imported by then, so a HANDLED that never comes only makes the next round
-        acknowledge it) and is settled, in the invoices' order, once that turn ends."""
-        owed: tuple[str, asyncio.Task[None]] | None = None
-        try:
+            failed_in_a_row = 0
             for position, (invoice_id, requested) in enumerate(todo):
-                result: Result | None = None
-                failure: Deferred | CompanyBlocked | None = None
                 try:
                     with timed("invoice"):
                         result = await self._invoice(company, creds, invoice_id, ahead, requested=requested)
-                except (Deferred, CompanyBlocked) as error:
-                    failure = error
-                rest = [i for i, _ in todo[position + 1 :]]
-                if owed is not None:
-                    owed_id, handled = owed
-                    owed = None
-                    owed_failure = await _failure_of(handled)
-                    # Should the company stop there, this invoice waits with the rest unless it is settled.
-                    settled_itself = failure is None and result not in (None, "imported")
-                    if owed_failure is None:
-                        tally.settled(owed_id, "imported")
-                    elif tally.failed(
-                        owed_failure, owed_id, rest=rest if settled_itself else [invoice_id, *rest]
-                    ):
-                        if result is not None and settled_itself:
-                            tally.settled(invoice_id, result)
-                        return
-                if failure is not None:
-                    if tally.failed(failure, invoice_id, rest=rest):
-                        return
-                elif result == "imported":
-                    owed = (invoice_id, asyncio.create_task(self._acknowledge(creds, invoice_id)))
-                elif result is not None:
-                    tally.settled(invoice_id, result)
-            if owed is not None:
-                owed_id, handled = owed
-                owed = None
-                owed_failure = await _failure_of(handled)
-                if owed_failure is None:
-                    tally.settled(owed_id, "imported")
-                else:
-                    tally.failed(owed_failure, owed_id, rest=[])
-        finally:
-            if owed is not None:
-                owed[1].cancel()
-                await asyncio.gather(owed[1], return_exceptions=True)
+                except Deferred as wait:
+                    if wait.unavailable:
+                        failed_in_a_row += 1
+                    stop = wait.whole_company or failed_in_a_row >= UNAVAILABLE_IN_A_ROW
+                    waiting = [i for i, _ in todo[position:]] if stop else [invoice_id]
+                    outcome.waiting += _waiting(work.maventa_company_uuid, waiting, wait)
+                    outcome.deferred += len(waiting)
+                    log.info(
+                        "received invoices wait",
+                        extra={
+                            "company_id": company.company_id,
+                            "invoice_id": invoice_id,
+                            "invoices": len(waiting),
+                            "reason": wait.reason,
+                        },
+                    )
+                    if stop:
+                        break
+                    continue
+                except CompanyBlocked as blocked:
+                    log.error(
+                        "received invoices of a company cannot be imported",
+                        extra={"company_id": company.company_id, "reason": str(blocked)},
+                    )
+                    break
+                failed_in_a_row = 0
+                if result != "skipped":
+                    setattr(outcome, result, getattr(outcome, result) + 1)
+                progress.finished(invoice_id)
+            return outcome
 
     async def _invoice(
         self,
@@ -372,7 +297,8 @@ class InboundImportActivities:
             await self._acknowledge(creds, invoice_id)
             return "quarantined"
         await self._record_imported(invoice_id, netvisor_key)
-        return "imported"  # its HANDLED is owed: `_one_by_one` sends it beside the next invoice's turn
+        await self._acknowledge(creds, invoice_id)
+        return "imported"
 
     async def _fetch(
         self, company: ReceivingCompany, creds: MaventaCredentials, invoice_id: str, *, requested: bool

@@ -5,9 +5,8 @@ but reading the next invoice at Maventa (the invoice, its document, image and at
 the profile of a 100-invoice burst showed the import path doing Maventa's, the store's and Netvisor's work one
 after another on a machine with a core to spare (bench/README.md). So the reads run one invoice ahead, never
 more: a company has at most two invoices' reads in flight, and a company that stops early (a wait, a blocked
-account) has read one invoice it did not use, whose reads are cancelled. Only reads run ahead; the ledger
-and Netvisor stay in the invoices' order (an imported invoice's HANDLED goes beside the next one's turn,
-activities/inbound_import.py).
+account) has read one invoice it did not use, whose reads are cancelled. Only reads run ahead; the ledger,
+Netvisor and Maventa's HANDLED stay in the invoices' order.
 """
 
 import asyncio

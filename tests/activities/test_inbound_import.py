@@ -5,7 +5,6 @@ real store; the waiting invoice comes from a real dropped Netvisor answer, not a
 """
 
 import asyncio
-import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -47,7 +46,6 @@ async def _import(
     *companies: tuple[Receiver, list[str]],
     maventa_paths: list[str] | None = None,
     netvisor: NetvisorClient | None = None,
-    maventa_transport: httpx.AsyncBaseTransport | None = None,
 ) -> ImportOutcome:
     """One attempt; `maventa_paths` collects the path of every Maventa request it makes."""
 
@@ -55,7 +53,7 @@ async def _import(
         if maventa_paths is not None:
             maventa_paths.append(request.url.path)
 
-    async with httpx.AsyncClient(event_hooks={"request": [record]}, transport=maventa_transport) as http:
+    async with httpx.AsyncClient(event_hooks={"request": [record]}) as http:
         maventa = MaventaClient(
             stack.settings.maventa_base_url, stack.settings.maventa_vendor_api_key, http=http, timeout_s=10
         )
@@ -345,76 +343,6 @@ async def test_a_company_netvisor_refuses_does_not_hold_up_another(stack: Inboun
     assert await stack.in_netvisor(refused) == []
     states = await stack.queue_state()
     assert all(states[i] == "CREATED" for i in refused_ids), "left in Maventa's queue for a fix"
-
-
-class _FirstHandled(httpx.AsyncBaseTransport):
-    """Maventa's transport with the first HANDLED held until `release` is set (10 s at most), or answered
-    503 without reaching Maventa."""
-
-    def __init__(self, release: asyncio.Event | None = None) -> None:
-        self._inner = httpx.AsyncHTTPTransport()
-        self._release = release
-        self.first: str | None = None
-        self.held_until_released = False
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if request.method == "PATCH" and request.url.path.endswith("/invoice_events") and self.first is None:
-            self.first = request.url.path.split("/")[3]
-            if self._release is None:
-                return httpx.Response(503, json={"code": "internal_error", "message": "down", "details": []})
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._release.wait(), timeout=10)
-            self.held_until_released = self._release.is_set()
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-async def test_an_invoices_handled_goes_beside_the_next_invoices_turn(stack: Inbound) -> None:
-    """HANDLED is a fifth of an invoice's turn; once the ledger holds the invoice as imported, nothing of the
-    next invoice waits for it: the next one reaches Netvisor while the first's HANDLED is still unanswered."""
-    company = await stack.company()
-    ids = await stack.arrive(company, "OPERATOR", count=2, number="BESIDE")
-    turns = 0
-    second_turn = asyncio.Event()
-
-    @asynccontextmanager
-    async def counted(organisation_id: str) -> AsyncIterator[None]:
-        nonlocal turns
-        turns += 1
-        if turns == 2:
-            second_turn.set()
-        yield
-
-    transport = _FirstHandled(release=second_turn)
-    netvisor = NetvisorClient.from_settings(stack.settings, turns=counted)
-    try:
-        outcome = await _import(stack, (company, ids), netvisor=netvisor, maventa_transport=transport)
-    finally:
-        await netvisor.aclose()
-    assert transport.first == ids[0]
-    assert transport.held_until_released, "the second invoice's import waited for the first one's HANDLED"
-    assert outcome.imported == 2 and outcome.waiting == [], outcome
-    assert [(await stack.queue_state())[i] for i in ids] == ["HANDLED", "HANDLED"]
-
-
-async def test_a_handled_that_fails_leaves_its_invoice_waiting_and_the_next_imported(stack: Inbound) -> None:
-    """The imported invoice whose HANDLED failed waits (the next round only acknowledges it); the invoice
-    whose turn went beside that HANDLED is imported as usual."""
-    company = await stack.company()
-    first, second = await stack.arrive(company, "OPERATOR", count=2, number="UNHANDLED")
-    transport = _FirstHandled()
-    outcome = await _import(stack, (company, [first, second]), maventa_transport=transport)
-    assert transport.first == first
-    assert outcome.imported == 1 and [w.invoice_id for w in outcome.waiting] == [first], outcome
-    states = await stack.queue_state()
-    assert (states[first], states[second]) == ("CREATED", "HANDLED")
-
-    again = await _import(stack, (company, [first]))
-    assert again.already_in_netvisor == 1 and again.waiting == [], again
-    assert (await stack.queue_state())[first] == "HANDLED"
-    assert (await _numbers(stack, company)) == Counter({"UNHANDLED": 2})
 
 
 def _step_counts() -> dict[str, float]:
