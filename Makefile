@@ -34,10 +34,10 @@ lock-upgrade:
 run: $(STAMP)
 	$(BIN)/python -m devstack
 
-# Two pytest processes (pytest-xdist), each test file whole on one of them; then the fault tests, which start
+# Three pytest processes (pytest-xdist), each test file whole on one of them; then the fault tests, which start
 # the whole service and break it on purpose, alone on the machine (docs/testing.md).
 # PYTEST_PROCESSES=0 runs the first part in this process too.
-PYTEST_PROCESSES ?= 2
+PYTEST_PROCESSES ?= 3
 FAULT_TESTS := tests/reliability tests/recovery
 test: $(STAMP) lint typecheck
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_PROCESSES) --dist loadfile $(addprefix --ignore=,$(FAULT_TESTS))
