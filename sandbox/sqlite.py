@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, event
 from sqlalchemy.pool import QueuePool
@@ -35,28 +35,24 @@ KEPT_CONNECTIONS = 5
 def sandbox_engine(url: str) -> Engine:
     """An engine on `url`; an in-memory URL gets a fresh temporary file that only this engine uses."""
     if url not in IN_MEMORY_URLS:
-        engine = _engine(url)
-
-        @event.listens_for(engine, "connect")
-        def _unsynced_commits(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
+        return _in_wal(_engine(url), synchronous="NORMAL")
     folder = Path(tempfile.mkdtemp(prefix="sandbox-"))
-    engine = _engine(f"sqlite:///{folder / 'state.db'}")
+    # Nothing in the throwaway file outlives the process, so nothing is synced.
+    engine = _in_wal(_engine(f"sqlite:///{folder / 'state.db'}"), synchronous="OFF")
+    weakref.finalize(engine, shutil.rmtree, folder, ignore_errors=True)
+    return engine
+
+
+def _in_wal(engine: Engine, *, synchronous: Literal["NORMAL", "OFF"]) -> Engine:
+    """Every connection in WAL mode (readers beside a writer) with the given `synchronous` level."""
 
     @event.listens_for(engine, "connect")
-    def _throwaway(dbapi_connection: Any, _record: Any) -> None:
-        # Nothing here outlives the process, so nothing is synced; WAL lets readers in beside a writer.
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
-    weakref.finalize(engine, shutil.rmtree, folder, ignore_errors=True)
     return engine
 
 
